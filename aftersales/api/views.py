@@ -1,0 +1,94 @@
+"""People endpoints: token, me, staff directory, unit tree."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from aftersales import selectors
+from aftersales.api import IsStaffMember
+from aftersales.filters import UnitFilterSet, UserFilterSet
+from aftersales.models import Unit, User
+
+from .serializers import (
+    TokenInputSerializer,
+    TokenSerializer,
+    UnitSerializer,
+    UserSerializer,
+)
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (throttled per client)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth-token"
+
+    @extend_schema(request=TokenInputSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        data = TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        _("Unable to log in with the given username and password.")
+                    ]
+                }
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    """The signed-in user: id, username, name, roles and units."""
+
+    @extend_schema(responses={200: UserSerializer})
+    def get(self, request):
+        return Response(UserSerializer(selectors.me_get(user=request.user)).data)
+
+
+class UserViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Staff directory (staff only). Filters: username, role, unit; `q` searches names."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsStaffMember]
+    filterset_class = UserFilterSet
+    search_fields = ["username", "first_name", "last_name", "email"]
+    ordering_fields = ["username"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return User.objects.none()
+        return selectors.user_list(viewer=self.request.user)
+
+
+class UnitViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The organisation tree (staff only), in tree order."""
+
+    serializer_class = UnitSerializer
+    permission_classes = [IsStaffMember]
+    filterset_class = UnitFilterSet
+    search_fields = ["code", "name"]
+    ordering_fields = ["path", "code", "name"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Unit.objects.none()
+        return selectors.unit_list(viewer=self.request.user)

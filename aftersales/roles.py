@@ -1,0 +1,45 @@
+"""The roles of domain §3 and the permissions each one is granted.
+
+Roles are Django groups named by the role key; `roles_sync()` (aftersales.services) creates
+the groups and grants the permissions listed here. Permissions of apps that do not exist yet
+are skipped, so each later app only adds its lines here.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """A role a person holds. Group names equal these values."""
+
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Service agent")
+    TECHNICIAN = "technician", _("Technician")
+    FOLLOWUP_AGENT = "followup_agent", _("Follow-up agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    QUALITY_MANAGER = "quality_manager", _("Quality manager")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset(Role.values) - {Role.CUSTOMER}
+MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+
+_STAFF_BASE = ["aftersales.view_unit", "aftersales.view_user"]
+
+# "app_label.codename" per role.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CUSTOMER: [],
+    Role.AGENT: _STAFF_BASE,
+    Role.TECHNICIAN: _STAFF_BASE,
+    Role.FOLLOWUP_AGENT: _STAFF_BASE,
+    Role.SUPERVISOR: [*_STAFF_BASE, "aftersales.view_membership"],
+    Role.QUALITY_MANAGER: [*_STAFF_BASE, "aftersales.view_jobrun"],
+    Role.MANAGER: [
+        *_STAFF_BASE,
+        "aftersales.view_membership",
+        "aftersales.view_jobrun",
+        "aftersales.view_outboxmessage",
+    ],
+    Role.ADMIN: [],  # administrators are superusers
+}

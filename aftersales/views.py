@@ -1,0 +1,97 @@
+"""Pages of the cross-cutting app: sign-in, home, notifications, health check."""
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.decorators import ratelimit
+
+from . import health, selectors, services
+from .forms import LoginForm, MarkReadForm
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Liveness and readiness: database and broker status; 200 while the database answers."""
+    database = health.database_status()
+    payload = {
+        "status": "ok" if database == "ok" else "error",
+        "database": database,
+        "broker": health.broker_status(),
+    }
+    return JsonResponse(payload, status=200 if database == "ok" else 503)
+
+
+@method_decorator(
+    ratelimit(
+        key="ip",
+        rate=lambda group, request: settings.LOGIN_RATE_LIMIT,
+        method="POST",
+        block=False,
+    ),
+    name="post",
+)
+class LoginView(auth_views.LoginView):
+    """Sign-in page; POSTs are rate-limited per client address."""
+
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            form = self.get_form()
+            form.add_error(
+                None, _("Too many sign-in attempts. Wait a minute and try again.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+def home(request):
+    """The home page: what this person should look at first, by role."""
+    user = request.user
+    context = {
+        "roles": user.role_names,
+        "memberships": selectors.me_get(user=user).memberships.all(),
+        "recent_notifications": selectors.notification_list(user=user)[:5],
+    }
+    if user.has_role("manager", "admin", "quality_manager"):
+        context["job_runs"] = selectors.job_run_list_recent(limit=8)
+    return render(request, "aftersales/home.html", context)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def notification_list(request):
+    """All of the user's notifications, newest first, 25 a page."""
+    page = Paginator(selectors.notification_list(user=request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    template = "aftersales/notification_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#notification-table"
+    return render(request, template, {"page": page})
+
+
+@login_required
+@require_POST
+def notification_mark_read(request):
+    """Mark the given notifications (or all) read, then back to the list."""
+    form = MarkReadForm(request.POST)
+    ids = form.cleaned_data["ids"] or None if form.is_valid() else []
+    services.notifications_mark_read(user=request.user, ids=ids)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect("notification-list")

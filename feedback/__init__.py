@@ -1,0 +1,1 @@
+"""Feedback: the customer archive (lower layer) and the follow-up loop (upper layer)."""

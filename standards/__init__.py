@@ -1,0 +1,1 @@
+"""Standards: the enterprise standard system and its after-sales service subsystem."""

@@ -1,0 +1,139 @@
+"""Services of the cross-cutting app: roles, units, notifications, outbox, job runs."""
+
+import socket
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales import services
+from aftersales.models import JobRun, Notification, OutboxMessage, Unit
+from aftersales.outbox import LocmemSmsBackend
+from aftersales.roles import ROLE_PERMISSIONS, Role
+from aftersales.tasks import outbox_deliver_task
+from tests.aftersales.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_roles_sync_creates_each_role_group_with_its_permissions():
+    services.roles_sync()
+    services.roles_sync()  # idempotent
+    assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)
+    manager = Group.objects.get(name="manager")
+    granted = {
+        f"{p.content_type.app_label}.{p.codename}" for p in manager.permissions.all()
+    }
+    assert granted == set(ROLE_PERMISSIONS[Role.MANAGER])
+
+
+def test_unit_tree_paths_and_subtree_query():
+    company = services.unit_create(code="c", name="C", kind="company")
+    branch = services.unit_create(code="b", name="B", kind="branch", parent=company)
+    team = services.unit_create(code="t", name="T", kind="hotline", parent=branch)
+    other = services.unit_create(code="o", name="O", kind="company")
+    assert team.path == f"/{company.pk}/{branch.pk}/{team.pk}/"
+    assert team.depth == 2
+    assert set(Unit.objects.subtree_of([branch])) == {branch, team}
+    assert other not in Unit.objects.subtree_of([company])
+
+
+def test_notify_is_at_most_once_per_key_and_emails_in_recipient_language():
+    user = UserFactory(email="li@example.com", language="zh-hans")
+    first = services.notify(
+        recipient=user, kind="test", key="k1", title=_("Home"), email=True
+    )
+    second = services.notify(
+        recipient=user, kind="test", key="k1", title=_("Home"), email=True
+    )
+    assert first.pk == second.pk
+    assert Notification.objects.filter(recipient=user).count() == 1
+    assert first.title == "首页"
+    assert OutboxMessage.objects.filter(key=f"notification:{first.pk}").count() == 1
+
+
+def test_outbox_message_is_delivered_after_commit_once(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        message = services.outbox_enqueue(
+            channel="email", to="a@example.com", subject="Hi", body="Body", key="m1"
+        )
+        services.outbox_enqueue(
+            channel="email", to="a@example.com", subject="Hi", body="Body", key="m1"
+        )
+    assert len(callbacks) == 1
+    assert [m.to for m in mail.outbox] == [["a@example.com"]]
+    message.refresh_from_db()
+    assert message.sent_at is not None
+    assert message.attempts == 1
+    assert outbox_deliver_task(message.pk) is False  # redelivery sends nothing
+    assert len(mail.outbox) == 1
+
+
+def test_sms_goes_through_the_gateway(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.outbox_enqueue(
+            channel="sms", to="+8613800000000", body="Code 1234", key="s1"
+        )
+    assert LocmemSmsBackend.sent == [{"to": "+8613800000000", "body": "Code 1234"}]
+
+
+def test_outbox_sweep_redrives_unsent_messages_and_records_a_job_run():
+    message = OutboxMessage.objects.create(
+        channel="email", to="b@example.com", body="x", key="m2"
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    fresh = OutboxMessage.objects.create(
+        channel="email", to="c@example.com", body="y", key="m3"
+    )
+    assert services.outbox_sweep(now=timezone.now()) == 1
+    assert services.outbox_sweep(now=timezone.now()) == 0  # idempotent
+    assert [m.to for m in mail.outbox] == [["b@example.com"]]
+    fresh.refresh_from_db()
+    assert fresh.sent_at is None
+    runs = list(JobRun.objects.filter(name="outbox_sweep").order_by("pk"))
+    assert [(r.status, r.items) for r in runs] == [("succeeded", 1), ("succeeded", 0)]
+    assert all(r.finished_at for r in runs)
+
+
+def test_failed_job_is_recorded_as_failed():
+    def broken_job():
+        with services.job_run("broken") as run:
+            run.items = 3
+            raise ZeroDivisionError("boom")
+
+    with pytest.raises(ZeroDivisionError):
+        broken_job()
+    record = JobRun.objects.get(name="broken")
+    assert record.status == "failed"
+    assert record.errors == 1
+    assert "ZeroDivisionError" in record.detail
+
+
+def test_enqueue_with_dead_broker_does_not_fail_the_request(
+    settings, django_capture_on_commit_callbacks
+):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
+    from aftersales.celery import app
+
+    app._pool = None  # connections are pooled per broker URL: start from the dead one
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = services.outbox_enqueue(
+                channel="email", to="d@example.com", body="z", key="m4"
+            )
+    finally:
+        app._pool = None
+    message.refresh_from_db()
+    assert message.sent_at is None  # left for the outbox sweep
+    assert OutboxMessage.objects.filter(key="m4").exists()

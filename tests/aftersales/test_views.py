@@ -1,0 +1,148 @@
+"""Pages of the UI shell: sign-in in both languages, home by role, language switch,
+notifications, rate-limited login."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from aftersales import services
+from aftersales.demo import USERS
+from aftersales.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERNAMES = [row[0] for row in USERS]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo_data", verbosity=0)
+
+
+@pytest.mark.parametrize("username", DEMO_USERNAMES)
+@pytest.mark.parametrize(("prefix", "welcome"), [("", "Welcome"), ("/zh-hans", "欢迎")])
+def test_every_demo_user_signs_in_in_both_languages(
+    client, demo, username, prefix, welcome
+):
+    response = client.post(
+        f"{prefix}/accounts/login/",
+        {"username": username, "password": "demo"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.wsgi_request.user.username == username
+    assert welcome in response.content.decode()
+
+
+def test_login_page_renders_in_chinese_with_prefix(client):
+    response = client.get("/zh-hans/accounts/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="zh-hans"' in html
+    assert "登录" in html
+
+
+def test_wrong_password_shows_form_error_and_stays_signed_out(client, agent_user):
+    response = client.post("/accounts/login/", {"username": "li", "password": "nope"})
+    assert response.status_code == 200
+    assert "alert-danger" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_is_rate_limited_per_address(client, agent_user, settings):
+    settings.LOGIN_RATE_LIMIT = "3/m"
+    codes = [
+        client.post(
+            "/accounts/login/", {"username": "li", "password": "nope"}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    blocked = client.post(
+        "/accounts/login/", {"username": "li", "password": "secret-pass-123"}
+    )
+    assert blocked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_home_requires_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_navigation_depends_on_role(client, demo):
+    client.login(username="manager", password="demo")
+    manager_html = client.get("/").content.decode()
+    client.login(username="customer@example.com", password="demo")
+    customer_html = client.get("/").content.decode()
+    assert 'href="/notifications/"' in manager_html
+    assert "Recent scheduled jobs" in manager_html
+    assert "Recent scheduled jobs" not in customer_html
+
+
+def test_language_switcher_sets_chinese_and_keeps_the_page(agent_client):
+    response = agent_client.post(
+        "/i18n/setlang/", {"language": "zh-hans", "next": "/notifications/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/notifications/"
+    page = agent_client.get(response["Location"])
+    assert "通知" in page.content.decode()
+
+
+def test_logout_is_post_only_and_signs_out(agent_client):
+    assert agent_client.get("/accounts/logout/").status_code == 405
+    response = agent_client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in agent_client.session
+
+
+def test_notifications_page_lists_and_marks_read(agent_client, agent_user):
+    for n in range(3):
+        services.notify(
+            recipient=agent_user, kind="test", key=f"n{n}", title=f"Case {n}"
+        )
+    page = agent_client.get(reverse("notification-list"))
+    assert page.content.decode().count("Case ") == 3
+    assert page.context["unread_notifications"] == 3
+    response = agent_client.post(reverse("notification-mark-read"))
+    assert response.status_code == 302
+    assert (
+        Notification.objects.filter(recipient=agent_user, read_at__isnull=True).count()
+        == 0
+    )
+
+
+def test_notifications_htmx_request_gets_only_the_table(agent_client, agent_user):
+    services.notify(recipient=agent_user, kind="test", key="x", title="Only row")
+    response = agent_client.get(reverse("notification-list"), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'id="notification-table"' in html
+    assert "<html" not in html
+
+
+def test_notifications_of_others_are_not_shown(agent_client, technician_user):
+    services.notify(
+        recipient=technician_user, kind="test", key="t", title="Secret for Liu"
+    )
+    assert (
+        "Secret for Liu"
+        not in agent_client.get(reverse("notification-list")).content.decode()
+    )
+
+
+def test_home_query_count_is_flat(
+    agent_client, agent_user, django_assert_max_num_queries
+):
+    for n in range(10):
+        services.notify(recipient=agent_user, kind="test", key=f"q{n}", title=f"N{n}")
+    with django_assert_max_num_queries(10):
+        assert agent_client.get("/").status_code == 200
+
+
+def test_static_assets_are_local(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert "/static/vendor/bootstrap-5.3.9/css/bootstrap.min.css" in html
+    assert "/static/django_htmx/htmx" in html
+    assert "https://" not in html

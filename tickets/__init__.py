@@ -1,0 +1,1 @@
+"""Tickets: cases with first responsibility, SLA clocks, entitlement and recourse."""
