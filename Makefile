@@ -58,7 +58,7 @@ format: venv-dev
 
 messages: venv-dev
 	DJANGO_SETTINGS_MODULE=aftersales.settings_test $(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "var/*" -i "staticfiles/*"
-	DJANGO_SETTINGS_MODULE=aftersales.settings_test $(PY) manage.py compilemessages -l zh_Hans
+	DJANGO_SETTINGS_MODULE=aftersales.settings_test $(PY) manage.py compilemessages -l zh_Hans --ignore=".venv/*"
 
 bench: venv-dev
 	DJANGO_SETTINGS_MODULE=aftersales.settings_test $(PY) -m bench

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): request timings and query counts on a throwaway database."""
