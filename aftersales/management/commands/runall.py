@@ -53,6 +53,7 @@ class Command(BaseCommand):
             for name, command in commands.items():
                 # Own process group each, so a stop reaches every grandchild (worker pool).
                 children[name] = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+            time.sleep(3)  # let the children print their start-up lines first
             self._banner(address)
             while not stopping:
                 for name, child in children.items():
@@ -68,8 +69,8 @@ class Command(BaseCommand):
 
     def _stop_all(self, children: dict[str, subprocess.Popen]) -> None:
         for child in children.values():
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+            if child.poll() is None:  # the leader shuts its own pool down (warm shutdown)
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for child in children.values():
             try:
