@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 
 from aftersales.demo import DEMO_PASSWORD, USERS
 
-STOP_GRACE_SECONDS = 10
+STOP_GRACE_SECONDS = 8
 
 
 class Command(BaseCommand):
@@ -69,7 +69,9 @@ class Command(BaseCommand):
 
     def _stop_all(self, children: dict[str, subprocess.Popen]) -> None:
         for child in children.values():
-            if child.poll() is None:  # the leader shuts its own pool down (warm shutdown)
+            if (
+                child.poll() is None
+            ):  # the leader shuts its own pool down (warm shutdown)
                 child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for child in children.values():
