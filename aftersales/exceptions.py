@@ -26,6 +26,14 @@ class InvalidTransition(DomainError):
     default_message = _("This action is not possible in the current state.")
 
 
+class ActionForbidden(DomainError):
+    """The state allows the action, but not for this person (HTTP 403)."""
+
+    status_code = 403
+    code = "permission_denied"
+    default_message = _("Your role does not allow this step.")
+
+
 class StaleObject(InvalidTransition):
     """Someone else changed the object first (compare-and-set found no row; HTTP 409)."""
 

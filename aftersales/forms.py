@@ -24,3 +24,27 @@ class MarkReadForm(forms.Form):
         self.fields["ids"].choices = (
             [(v, v) for v in self.data.getlist("ids")] if self.data else []
         )
+
+
+class BootstrapFormMixin:
+    """Give every widget its Bootstrap class (form-control, form-select, form-check-input)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.apply_bootstrap()
+
+    def apply_bootstrap(self) -> None:
+        """Set the classes on the current fields (call again after adding fields)."""
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(
+                widget,
+                forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple,
+            ):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if css not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()

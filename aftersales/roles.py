@@ -25,7 +25,25 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset(Role.values) - {Role.CUSTOMER}
 MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
-_STAFF_BASE = ["aftersales.view_unit", "aftersales.view_user"]
+_STAFF_BASE = [
+    "aftersales.view_unit",
+    "aftersales.view_user",
+    "standards.view_standarddocument",
+    "standards.view_standardversion",
+    "standards.view_legalruleset",
+    "standards.add_changerequest",
+    "standards.add_acknowledgement",
+]
+_STANDARD_EDITING = [
+    "standards.add_standarddocument",
+    "standards.add_standardversion",
+    "standards.change_standardversion",
+    "standards.change_changerequest",
+    "standards.add_calendaroverride",
+    "standards.change_calendaroverride",
+    "standards.delete_calendaroverride",
+    "standards.change_businesscalendar",
+]
 
 # "app_label.codename" per role.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -34,9 +52,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TECHNICIAN: _STAFF_BASE,
     Role.FOLLOWUP_AGENT: _STAFF_BASE,
     Role.SUPERVISOR: [*_STAFF_BASE, "aftersales.view_membership"],
-    Role.QUALITY_MANAGER: [*_STAFF_BASE, "aftersales.view_jobrun"],
+    Role.QUALITY_MANAGER: [*_STAFF_BASE, *_STANDARD_EDITING, "aftersales.view_jobrun"],
     Role.MANAGER: [
         *_STAFF_BASE,
+        *_STANDARD_EDITING,
         "aftersales.view_membership",
         "aftersales.view_jobrun",
         "aftersales.view_outboxmessage",

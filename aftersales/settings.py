@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -299,6 +300,18 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # (django-celery-beat) on start, where times can be adjusted.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "aftersales.tasks.outbox_sweep_task", "schedule": 60.0},
+    "standard-activation": {
+        "task": "standards.tasks.standard_activation_sweep_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    "standard-review-reminders": {
+        "task": "standards.tasks.standard_review_sweep_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "calendar-coverage": {
+        "task": "standards.tasks.calendar_coverage_check_task",
+        "schedule": crontab(hour=8, minute=10),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------------

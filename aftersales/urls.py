@@ -30,6 +30,7 @@ urlpatterns += i18n_patterns(
         views.notification_mark_read,
         name="notification-mark-read",
     ),
+    path("standards/", include("standards.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -1,8 +1,11 @@
 """Pages of the cross-cutting app: sign-in, home, notifications, health check."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -95,3 +98,16 @@ def notification_mark_read(request):
         response["HX-Refresh"] = "true"
         return response
     return redirect("notification-list")
+
+
+def staff_required(view):
+    """Sign-in required, and staff only: customers get 403 (they have the portal)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff_member:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -14,4 +14,5 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
+    path("", include("standards.api.urls")),
 ]

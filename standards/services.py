@@ -1,0 +1,556 @@
+"""Writes of the standards app: documents, versions and their lifecycle, acknowledgements,
+change requests, the business calendar, and the daily jobs (activation, review reminders,
+calendar coverage)."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.exceptions import DomainError, StaleObject
+from aftersales.models import Unit, User
+from aftersales.roles import Role
+from aftersales.services import job_run, notify
+
+from . import calendar as business_calendar
+from . import parameters as params
+from . import selectors, workflow
+from .models import (
+    Acknowledgement,
+    BusinessCalendar,
+    CalendarOverride,
+    ChangeRequest,
+    StandardDocument,
+    StandardVersion,
+)
+from .signals import change_request_decided
+from .workflow import VersionAction, VersionStatus
+
+REVIEW_CYCLE_MONTHS = 36  # domain §4: default review cycle of a version
+REVIEW_REMINDER_DAYS = (
+    60  # domain §4: owners are reminded this long before the review date
+)
+STANDARD_EDITORS = frozenset({Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN})
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
+
+
+def _require_editor(actor: User, document: StandardDocument) -> None:
+    if not (actor.has_role(*STANDARD_EDITORS) or document.owner_id == actor.pk):
+        raise PermissionDenied(
+            _("Only quality managers, managers or the standard's owner may do this.")
+        )
+
+
+# --- Documents and versions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def standard_document_create(
+    *,
+    actor: User,
+    code: str,
+    title: str,
+    kind: str,
+    owner_unit: Unit,
+    owner: User,
+    description: str = "",
+) -> StandardDocument:
+    """Create a standard document (quality managers and managers)."""
+    if not actor.has_role(*STANDARD_EDITORS):
+        raise PermissionDenied(
+            _("Only quality managers and managers create standards.")
+        )
+    document = StandardDocument(
+        code=code,
+        title=title,
+        kind=kind,
+        owner_unit=owner_unit,
+        owner=owner,
+        description=description,
+    )
+    document.full_clean()
+    document.save()
+    return document
+
+
+def _validate_version_parameters(document: StandardDocument, parameters: Any) -> dict:
+    """Service standards: schema + legal floor (ValidationError keyed `parameters.<path>`).
+    Other kinds: any JSON object."""
+    if not isinstance(parameters, dict):
+        raise ValidationError({"parameters": [_("Parameters must be an object.")]})
+    if document.kind != StandardDocument.Kind.SERVICE:
+        return parameters
+    errors = params.validate_service_parameters(
+        parameters, legal_rule_sets=selectors.legal_rule_sets_for_validation()
+    )
+    if errors:
+        raise ValidationError(
+            {f"parameters.{path}": messages for path, messages in errors.items()}
+        )
+    return parameters
+
+
+def _scope_columns(document: StandardDocument, parameters: dict) -> dict:
+    if document.kind != StandardDocument.Kind.SERVICE:
+        return {"scope_category": "", "scope_channel": "", "scope_unit": None}
+    unit_code = params.get_path(parameters, "scope.unit") or ""
+    return {
+        "scope_category": params.get_path(parameters, "scope.category") or "",
+        "scope_channel": params.get_path(parameters, "scope.channel") or "",
+        "scope_unit": Unit.objects.filter(code=unit_code).first()
+        if unit_code
+        else None,
+    }
+
+
+@transaction.atomic
+def standard_version_draft(
+    *,
+    document: StandardDocument,
+    actor: User,
+    effective_from: date,
+    parameters: dict | None = None,
+    title: str = "",
+    change_summary: str = "",
+    body: str | None = None,
+    next_review_due: date | None = None,
+    implements: list[ChangeRequest] | None = None,
+) -> StandardVersion:
+    """Draft the next version of a standard.
+
+    Parameters and clauses start from those of the newest version (for a first service
+    standard, the company defaults), so a revision starts from what is in force; the given
+    `parameters` are laid over them key by key. Service-standard parameters are validated
+    against the schema and the linked legal rule set. Cited change requests record this
+    version as their implementation.
+    """
+    _require_editor(actor, document)
+    previous = document.versions.order_by("-version").first()
+    base = dict(previous.parameters) if previous else {}
+    if document.kind == StandardDocument.Kind.SERVICE and not base:
+        base = params.DEFAULT_SERVICE_PARAMETERS
+    if parameters is not None and not isinstance(parameters, dict):
+        raise ValidationError({"parameters": [_("Parameters must be an object.")]})
+    parameters = _validate_version_parameters(
+        document, params.merge(base, parameters or {})
+    )
+    number = (document.versions.aggregate(n=Max("version"))["n"] or 0) + 1
+    version = StandardVersion(
+        document=document,
+        version=number,
+        title=title,
+        effective_from=effective_from,
+        next_review_due=next_review_due
+        or add_months(effective_from, REVIEW_CYCLE_MONTHS),
+        change_summary=change_summary,
+        body=body if body is not None else (previous.body if previous else ""),
+        parameters=parameters,
+        author=actor,
+        **_scope_columns(document, parameters),
+    )
+    version.full_clean(exclude=["parameters"])
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError as exc:  # two drafts of the same number at once
+        raise StaleObject() from exc
+    if implements:
+        ChangeRequest.objects.filter(
+            pk__in=[cr.pk for cr in implements],
+            document=document,
+            status=ChangeRequest.Status.ACCEPTED,
+        ).update(implemented_by=version)
+    return version
+
+
+@transaction.atomic
+def standard_version_update(
+    *, version: StandardVersion, actor: User, **fields: Any
+) -> StandardVersion:
+    """Change a draft (title, dates, summary, clauses; `parameters` are laid over the
+    draft's key by key). Never an effective one."""
+    _require_editor(actor, version.document)
+    allowed = {
+        "title",
+        "effective_from",
+        "next_review_due",
+        "change_summary",
+        "body",
+        "parameters",
+    }
+    if unknown := set(fields) - allowed:
+        raise ValidationError(
+            {name: [_("This field cannot be changed.")] for name in unknown}
+        )
+    if not workflow.is_editable(version.status):
+        raise DomainError(
+            _("Only a draft can be edited; to change this version, draft a new one.")
+        )
+    if "parameters" in fields:
+        fields["parameters"] = _validate_version_parameters(
+            version.document, fields["parameters"]
+        )
+        fields.update(_scope_columns(version.document, fields["parameters"]))
+    for name, value in fields.items():
+        setattr(version, name, value)
+    version.full_clean(exclude=["parameters"])
+    updated = StandardVersion.objects.filter(
+        pk=version.pk, status=VersionStatus.DRAFT
+    ).update(**fields)
+    if not updated:
+        raise StaleObject()
+    return version
+
+
+def _set_status(version: StandardVersion, target: VersionStatus, **stamps: Any) -> None:
+    """Compare-and-set the status; StaleObject when someone moved the version first."""
+    updated = StandardVersion.objects.filter(
+        pk=version.pk, status=version.status
+    ).update(status=target, **stamps)
+    if not updated:
+        raise StaleObject()
+    version.status = target
+    for name, value in stamps.items():
+        setattr(version, name, value)
+
+
+def _activate(version: StandardVersion, *, now) -> None:
+    """approved → effective; the document's previous effective version is superseded on the
+    same day (its `effective_until` is the new version's start)."""
+    workflow.check(version.status, VersionStatus.EFFECTIVE, roles=None)
+    StandardVersion.objects.filter(
+        document_id=version.document_id, status=VersionStatus.EFFECTIVE
+    ).exclude(pk=version.pk).update(
+        status=VersionStatus.SUPERSEDED, effective_until=version.effective_from
+    )
+    _set_status(version, VersionStatus.EFFECTIVE, activated_at=now)
+    ChangeRequest.objects.filter(
+        implemented_by=version, status=ChangeRequest.Status.ACCEPTED
+    ).update(status=ChangeRequest.Status.IMPLEMENTED)
+    document = version.document
+    notify(
+        recipient=document.owner,
+        kind="standard_effective",
+        key=f"standard-effective:{version.pk}",
+        title=_("%(standard)s version %(version)s is now effective")
+        % {"standard": document.code, "version": version.version},
+        url=version.get_absolute_url(),
+    )
+
+
+@transaction.atomic
+def standard_version_transition(
+    *,
+    version: StandardVersion,
+    action: str,
+    actor: User,
+    note: str = "",
+    today: date | None = None,
+) -> StandardVersion:
+    """Fire a lifecycle action (submit, return, approve, withdraw) as `actor`.
+
+    Approval is a quality manager's or a manager's, never the author's alone. Approving a
+    version whose start date is today or earlier makes it effective at once and supersedes
+    the previous version; later dates are activated by the daily job.
+    """
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    target = workflow.target_of(version.status, action)
+    workflow.check(
+        version.status,
+        target,
+        roles=set(actor.role_names),
+        is_author=version.author_id == actor.pk,
+    )
+    if action in {VersionAction.RETURN, VersionAction.WITHDRAW} and not note.strip():
+        raise ValidationError({"note": [_("Say why.")]})
+    stamps: dict[str, Any] = {"status_note": note}
+    if action == VersionAction.SUBMIT:
+        stamps["submitted_at"] = now
+    elif action == VersionAction.APPROVE:
+        stamps.update(approved_by=actor, approved_at=now)
+    elif action == VersionAction.WITHDRAW:
+        stamps["withdrawn_at"] = now
+    _set_status(version, target, **stamps)
+    document = version.document
+    if action == VersionAction.SUBMIT:
+        for approver in selectors.standard_approvers(exclude=version.author_id):
+            notify(
+                recipient=approver,
+                kind="standard_review",
+                key=f"standard-submitted:{version.pk}:{approver.pk}:{version.submitted_at:%s}",
+                title=_("%(standard)s version %(version)s awaits your approval")
+                % {"standard": document.code, "version": version.version},
+                url=version.get_absolute_url(),
+            )
+    elif action == VersionAction.APPROVE and version.effective_from <= today:
+        _activate(version, now=now)
+    elif action == VersionAction.RETURN:
+        notify(
+            recipient=version.author,
+            kind="standard_returned",
+            key=f"standard-returned:{version.pk}:{now.timestamp()}",
+            title=_("%(standard)s version %(version)s was returned to draft")
+            % {"standard": document.code, "version": version.version},
+            body=note,
+            url=version.get_absolute_url(),
+        )
+    return version
+
+
+def standard_activation_sweep(*, today: date) -> int:
+    """Daily: make approved versions whose start date has come effective (idempotent; only
+    due rows are touched). Returns how many became effective."""
+    with job_run("standard_activation") as run:
+        due = StandardVersion.objects.filter(
+            status=VersionStatus.APPROVED, effective_from__lte=today
+        ).select_related("document__owner")
+        for version in due.order_by("effective_from", "version"):
+            try:
+                with transaction.atomic():
+                    _activate(version, now=timezone.now())
+                run.items += 1
+            except StaleObject:
+                continue  # another run activated it first
+    return run.items
+
+
+def standard_review_sweep(*, today: date) -> int:
+    """Daily: remind owners 60 days before a version's review date, and once more when it is
+    overdue. Each reminder happens once (notification keys). Returns reminders sent."""
+    with job_run("standard_review_reminders") as run:
+        soon = StandardVersion.objects.effective().filter(
+            next_review_due__lte=date.fromordinal(
+                today.toordinal() + REVIEW_REMINDER_DAYS
+            ),
+            review_reminded_at__isnull=True,
+        )
+        for version in soon.select_related("document__owner"):
+            with transaction.atomic():
+                if StandardVersion.objects.filter(
+                    pk=version.pk, review_reminded_at__isnull=True
+                ).update(review_reminded_at=timezone.now()):
+                    notify(
+                        recipient=version.document.owner,
+                        kind="standard_review_due",
+                        key=f"standard-review-due:{version.pk}",
+                        title=_("Review %(standard)s by %(date)s")
+                        % {
+                            "standard": version.document.code,
+                            "date": version.next_review_due,
+                        },
+                        url=version.get_absolute_url(),
+                        email=True,
+                    )
+                    run.items += 1
+        for version in StandardVersion.objects.review_due_by(today).select_related(
+            "document__owner"
+        ):
+            notification = notify(
+                recipient=version.document.owner,
+                kind="standard_review_overdue",
+                key=f"standard-review-overdue:{version.pk}",
+                title=_("The review of %(standard)s is overdue (due %(date)s)")
+                % {"standard": version.document.code, "date": version.next_review_due},
+                url=version.get_absolute_url(),
+                email=True,
+            )
+            run.items += int(notification.created_at >= run.started_at)
+    return run.items
+
+
+# --- Acknowledgements and change requests ---------------------------------------------
+
+
+@transaction.atomic
+def acknowledgement_create(*, version: StandardVersion, user: User) -> Acknowledgement:
+    """Record that `user` has read an effective version (once)."""
+    if version.status != VersionStatus.EFFECTIVE:
+        raise DomainError(_("Only an effective version is acknowledged."))
+    if not user.is_staff_member:
+        raise PermissionDenied(_("Only staff acknowledge standards."))
+    acknowledgement, _created = Acknowledgement.objects.get_or_create(
+        version=version, user=user
+    )
+    return acknowledgement
+
+
+@transaction.atomic
+def change_request_raise(
+    *,
+    document: StandardDocument,
+    actor: User,
+    title: str,
+    proposed_change: str,
+    rationale: str,
+    evidence_links: list[str] | None = None,
+) -> ChangeRequest:
+    """Anyone on staff may propose a change to a standard, with rationale and evidence."""
+    if not actor.is_staff_member:
+        raise PermissionDenied(_("Only staff raise change requests."))
+    change_request = ChangeRequest(
+        document=document,
+        title=title,
+        proposed_change=proposed_change,
+        rationale=rationale,
+        evidence_links=[link.strip() for link in evidence_links or [] if link.strip()],
+        raised_by=actor,
+    )
+    change_request.full_clean()
+    change_request.save()
+    return change_request
+
+
+@transaction.atomic
+def change_request_decide(
+    *, change_request: ChangeRequest, actor: User, accept: bool, note: str
+) -> ChangeRequest:
+    """Accept or reject an open change request with a recorded reason (quality managers and
+    managers). Receivers of `change_request_decided` answer the cited feedback."""
+    if not actor.has_role(*workflow.APPROVERS):
+        raise PermissionDenied(
+            _("Only quality managers and managers decide change requests.")
+        )
+    if not note.strip():
+        raise ValidationError({"note": [_("Record the reason for the decision.")]})
+    status = ChangeRequest.Status.ACCEPTED if accept else ChangeRequest.Status.REJECTED
+    now = timezone.now()
+    updated = ChangeRequest.objects.filter(
+        pk=change_request.pk, status=ChangeRequest.Status.OPEN
+    ).update(status=status, decision_note=note, decided_by=actor, decided_at=now)
+    if not updated:
+        raise StaleObject(_("This change request has already been decided."))
+    change_request.refresh_from_db()
+    notify(
+        recipient=change_request.raised_by,
+        kind="change_request_decided",
+        key=f"change-request-decided:{change_request.pk}",
+        title=_("Your change request “%(title)s” was %(decision)s")
+        % {
+            "title": change_request.title,
+            "decision": change_request.get_status_display(),
+        },
+        body=note,
+        url=change_request.get_absolute_url(),
+    )
+    transaction.on_commit(
+        lambda: change_request_decided.send(
+            sender=ChangeRequest, change_request=change_request
+        )
+    )
+    return change_request
+
+
+# --- Business calendar ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def business_calendar_save(
+    *,
+    actor: User,
+    unit: Unit | None,
+    name: str,
+    day_start,
+    day_end,
+    workdays: list[int],
+    follows_statutory_holidays: bool = True,
+    timezone_name: str = "Asia/Shanghai",
+) -> BusinessCalendar:
+    """Create or change the working hours of a unit (or the company default)."""
+    if not actor.has_role(*STANDARD_EDITORS):
+        raise PermissionDenied(
+            _("Only quality managers and managers change working hours.")
+        )
+    calendar_row = BusinessCalendar.objects.filter(
+        unit=unit
+    ).first() or BusinessCalendar(unit=unit)
+    calendar_row.name = name
+    calendar_row.day_start, calendar_row.day_end = day_start, day_end
+    calendar_row.workdays = sorted(set(workdays))
+    calendar_row.follows_statutory_holidays = follows_statutory_holidays
+    calendar_row.timezone = timezone_name
+    if calendar_row.day_start >= calendar_row.day_end:
+        raise ValidationError(
+            {"day_end": [_("The working day must end after it starts.")]}
+        )
+    calendar_row.full_clean()
+    calendar_row.save()
+    return calendar_row
+
+
+@transaction.atomic
+def calendar_override_set(
+    *, actor: User, day: date, is_working: bool, name: str, unit: Unit | None = None
+) -> CalendarOverride:
+    """Declare a company (or unit) day off or extra working day, or a holiday of a year the
+    holiday package lacks. Setting the same day again replaces it."""
+    if not actor.has_role(*STANDARD_EDITORS):
+        raise PermissionDenied(
+            _("Only quality managers and managers change the calendar.")
+        )
+    override = CalendarOverride.objects.filter(
+        day=day, unit=unit
+    ).first() or CalendarOverride(day=day, unit=unit)
+    override.is_working, override.name = is_working, name
+    override.full_clean(validate_constraints=False)
+    override.save()
+    return override
+
+
+@transaction.atomic
+def calendar_override_delete(*, actor: User, override: CalendarOverride) -> None:
+    """Remove a day override."""
+    if not actor.has_role(*STANDARD_EDITORS):
+        raise PermissionDenied(
+            _("Only quality managers and managers change the calendar.")
+        )
+    override.delete()
+
+
+def calendar_coverage_check(*, today: date) -> list[int]:
+    """Warn when this or next year's statutory holidays are unknown: neither the holiday
+    package nor company overrides cover them. Returns the missing years (job run detail,
+    one notification per year to quality managers and administrators)."""
+    with job_run("calendar_coverage") as run:
+        missing = [
+            year
+            for year in business_calendar.missing_years([today.year, today.year + 1])
+            if not CalendarOverride.objects.filter(
+                unit__isnull=True, day__year=year, is_working=False
+            ).exists()
+        ]
+        run.detail = ", ".join(str(year) for year in missing)
+        for year in missing:
+            for person in User.objects.filter(
+                is_active=True, groups__name__in=[Role.QUALITY_MANAGER, Role.ADMIN]
+            ).distinct():
+                notify(
+                    recipient=person,
+                    kind="calendar_missing_year",
+                    key=f"calendar-missing:{year}:{person.pk}",
+                    title=_(
+                        "Statutory holidays of %(year)s are missing from the business calendar"
+                    )
+                    % {"year": year},
+                    body=_(
+                        "Enter the official holidays and make-up working days of %(year)s as "
+                        "calendar overrides until the holiday package is updated."
+                    )
+                    % {"year": year},
+                    url="/standards/calendar/",
+                )
+        run.items = len(missing)
+    return missing
