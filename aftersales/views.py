@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
+from standards import selectors as standards_selectors
+
 from . import health, selectors, services
 from .forms import LoginForm, MarkReadForm
 
@@ -70,6 +72,10 @@ def home(request):
     }
     if user.has_role("manager", "admin", "quality_manager"):
         context["job_runs"] = selectors.job_run_list_recent(limit=8)
+    if user.is_staff_member:
+        context["to_acknowledge"] = standards_selectors.versions_to_acknowledge(
+            user=user
+        )
     return render(request, "aftersales/home.html", context)
 
 
