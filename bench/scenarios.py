@@ -23,4 +23,44 @@ def people(measure):
     yield "GET /healthz", 1, measure(client, "/healthz")
 
 
-ALL = {"people": people}
+def standards(measure):
+    """Standard tree page and API with a growing number of standards; calendar endpoints."""
+    from datetime import date
+
+    from standards import services as standard_services
+
+    client = Client()
+    manager = User.objects.get(username="manager")
+    client.force_login(manager)
+    owner_unit = manager.units.first()
+    for total in (5, 200):
+        from standards.models import StandardDocument
+
+        for n in range(StandardDocument.objects.count(), total):
+            document = standard_services.standard_document_create(
+                actor=manager, code=f"Q/BENCH {n:04d}", title=f"Bench standard {n}",
+                kind="work", owner_unit=owner_unit, owner=manager,
+            )  # fmt: skip
+            standard_services.standard_version_draft(
+                document=document,
+                actor=manager,
+                effective_from=date(2026, 1, 1),
+                parameters={},
+            )
+        yield "GET /standards/ (tree)", total, measure(client, "/standards/")
+        yield "GET /api/v1/standards/", total, measure(client, "/api/v1/standards/")
+    yield (
+        "GET /api/v1/calendar/add-working-days/ (250 d)",
+        1,
+        measure(client, "/api/v1/calendar/add-working-days/?start=2026-01-05&days=250"),
+    )
+    yield (
+        "GET /api/v1/service-standards/effective/",
+        1,
+        measure(
+            client, "/api/v1/service-standards/effective/?category=tv&channel=hotline"
+        ),
+    )
+
+
+ALL = {"people": people, "standards": standards}

@@ -31,10 +31,11 @@ from .workflow import APPROVERS
 
 
 def standard_list(*, kind: str = "", q: str = "") -> QuerySet[StandardDocument]:
-    """Standard documents with their effective and newest versions loaded (2 queries)."""
+    """Standard documents with their versions and related standards loaded (3 queries)."""
     documents = StandardDocument.objects.select_related(
         "owner_unit", "owner"
     ).prefetch_related(
+        "related",
         Prefetch(
             "versions",
             queryset=StandardVersion.objects.only(
