@@ -164,6 +164,9 @@ class StandardVersion(models.Model):
     )
     status_note = models.TextField(_("note on the last status change"), blank=True)
     review_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_overdue_notified_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
 
     objects = StandardVersionQuerySet.as_manager()
 

@@ -46,7 +46,7 @@ def standard_list(*, kind: str = "", q: str = "") -> QuerySet[StandardDocument]:
                 "effective_from",
                 "next_review_due",
             ).order_by("-version"),
-        )
+        ),
     )
     if kind:
         documents = documents.filter(kind=kind)

@@ -291,7 +291,7 @@ def standard_version_transition(
             notify(
                 recipient=approver,
                 kind="standard_review",
-                key=f"standard-submitted:{version.pk}:{approver.pk}:{version.submitted_at:%s}",
+                key=f"standard-submitted:{version.pk}:{approver.pk}:{version.submitted_at.timestamp()}",
                 title=_("%(standard)s version %(version)s awaits your approval")
                 % {"standard": document.code, "version": version.version},
                 url=version.get_absolute_url(),
@@ -356,19 +356,27 @@ def standard_review_sweep(*, today: date) -> int:
                         email=True,
                     )
                     run.items += 1
-        for version in StandardVersion.objects.review_due_by(today).select_related(
-            "document__owner"
-        ):
-            notification = notify(
-                recipient=version.document.owner,
-                kind="standard_review_overdue",
-                key=f"standard-review-overdue:{version.pk}",
-                title=_("The review of %(standard)s is overdue (due %(date)s)")
-                % {"standard": version.document.code, "date": version.next_review_due},
-                url=version.get_absolute_url(),
-                email=True,
-            )
-            run.items += int(notification.created_at >= run.started_at)
+        overdue = StandardVersion.objects.review_due_by(today).filter(
+            review_overdue_notified_at__isnull=True
+        )
+        for version in overdue.select_related("document__owner"):
+            with transaction.atomic():
+                if StandardVersion.objects.filter(
+                    pk=version.pk, review_overdue_notified_at__isnull=True
+                ).update(review_overdue_notified_at=timezone.now()):
+                    notify(
+                        recipient=version.document.owner,
+                        kind="standard_review_overdue",
+                        key=f"standard-review-overdue:{version.pk}",
+                        title=_("The review of %(standard)s is overdue (due %(date)s)")
+                        % {
+                            "standard": version.document.code,
+                            "date": version.next_review_due,
+                        },
+                        url=version.get_absolute_url(),
+                        email=True,
+                    )
+                    run.items += 1
     return run.items
 
 
