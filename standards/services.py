@@ -328,55 +328,54 @@ def standard_activation_sweep(*, today: date) -> int:
     return run.items
 
 
+def _notify_review_once(
+    version: StandardVersion, *, stamp: str, kind: str, title
+) -> bool:
+    """Stamp `stamp` on the version (compare-and-set) and tell its owner, once."""
+    with transaction.atomic():
+        if not StandardVersion.objects.filter(
+            pk=version.pk, **{f"{stamp}__isnull": True}
+        ).update(**{stamp: timezone.now()}):
+            return False
+        notify(
+            recipient=version.document.owner,
+            kind=kind,
+            key=f"{kind}:{version.pk}",
+            title=title,
+            url=version.get_absolute_url(),
+            email=True,
+        )
+    return True
+
+
 def standard_review_sweep(*, today: date) -> int:
     """Daily: remind owners 60 days before a version's review date, and once more when it is
-    overdue. Each reminder happens once (notification keys). Returns reminders sent."""
+    overdue (domain §4, A25). Each reminder happens once (stamped on the version). Returns the
+    reminders sent."""
     with job_run("standard_review_reminders") as run:
+        horizon = date.fromordinal(today.toordinal() + REVIEW_REMINDER_DAYS)
         soon = StandardVersion.objects.effective().filter(
-            next_review_due__lte=date.fromordinal(
-                today.toordinal() + REVIEW_REMINDER_DAYS
-            ),
-            review_reminded_at__isnull=True,
+            next_review_due__lte=horizon, review_reminded_at__isnull=True
         )
         for version in soon.select_related("document__owner"):
-            with transaction.atomic():
-                if StandardVersion.objects.filter(
-                    pk=version.pk, review_reminded_at__isnull=True
-                ).update(review_reminded_at=timezone.now()):
-                    notify(
-                        recipient=version.document.owner,
-                        kind="standard_review_due",
-                        key=f"standard-review-due:{version.pk}",
-                        title=_("Review %(standard)s by %(date)s")
-                        % {
-                            "standard": version.document.code,
-                            "date": version.next_review_due,
-                        },
-                        url=version.get_absolute_url(),
-                        email=True,
-                    )
-                    run.items += 1
+            run.items += _notify_review_once(
+                version,
+                stamp="review_reminded_at",
+                kind="standard_review_due",
+                title=_("Review %(standard)s by %(date)s")
+                % {"standard": version.document.code, "date": version.next_review_due},
+            )
         overdue = StandardVersion.objects.review_due_by(today).filter(
             review_overdue_notified_at__isnull=True
         )
         for version in overdue.select_related("document__owner"):
-            with transaction.atomic():
-                if StandardVersion.objects.filter(
-                    pk=version.pk, review_overdue_notified_at__isnull=True
-                ).update(review_overdue_notified_at=timezone.now()):
-                    notify(
-                        recipient=version.document.owner,
-                        kind="standard_review_overdue",
-                        key=f"standard-review-overdue:{version.pk}",
-                        title=_("The review of %(standard)s is overdue (due %(date)s)")
-                        % {
-                            "standard": version.document.code,
-                            "date": version.next_review_due,
-                        },
-                        url=version.get_absolute_url(),
-                        email=True,
-                    )
-                    run.items += 1
+            run.items += _notify_review_once(
+                version,
+                stamp="review_overdue_notified_at",
+                kind="standard_review_overdue",
+                title=_("The review of %(standard)s is overdue (due %(date)s)")
+                % {"standard": version.document.code, "date": version.next_review_due},
+            )
     return run.items
 
 
