@@ -25,6 +25,11 @@ from chinese_calendar import constants as chinese_calendar_constants
 HOLIDAY = "holiday"
 MAKEUP_WORKDAY = "makeup_workday"
 
+# The dates the calendar reasons about (inputs outside are refused by forms and the API, so
+# that no arithmetic runs off the end of Python's date range).
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
+
 # How far the search for the next working day may run before the calendar is declared empty.
 MAX_SEARCH_DAYS = 3660
 

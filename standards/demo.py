@@ -57,6 +57,7 @@ def _effective(document, author, approver, effective_from, **fields):
 @transaction.atomic
 def load(stdout=None) -> None:
     """Create the demo standard system (skipped when it exists)."""
+    services.legal_rule_sets_seed()
     quality = User.objects.get(username="quality")
     manager = User.objects.get(username="manager")
     units = {unit.code: unit for unit in Unit.objects.all()}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.forms import BootstrapFormMixin
 from aftersales.models import Unit, User
 
+from . import calendar as business_calendar
 from . import parameters as params
 from .models import StandardDocument
 
@@ -78,6 +79,7 @@ class ServiceParametersForm(BootstrapFormMixin, forms.Form):
             self.fields[_field_name(field.path)] = self._form_field(
                 field, value, legal_codes
             )
+        self.apply_bootstrap()
 
     @staticmethod
     def _form_field(field: params.Field, value: Any, legal_codes) -> forms.Field:
@@ -198,6 +200,15 @@ class CalendarOverrideForm(BootstrapFormMixin, forms.Form):
 
 class WorkingDaysForm(BootstrapFormMixin, forms.Form):
     """Calculator: a date plus working days."""
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if not business_calendar.MIN_DATE <= start <= business_calendar.MAX_DATE:
+            raise forms.ValidationError(
+                _("Enter a date between %(min)s and %(max)s.")
+                % {"min": business_calendar.MIN_DATE, "max": business_calendar.MAX_DATE}
+            )
+        return start
 
     start = forms.DateField(label=_("Start"), widget=DATE_INPUT)
     days = forms.IntegerField(label=_("Working days"), min_value=0, max_value=3650)

@@ -309,8 +309,8 @@ class CalendarOverride(models.Model):
     name = models.CharField(_("reason"), max_length=100)
 
     class Meta:
-        verbose_name = _("calendar day override")
-        verbose_name_plural = _("calendar day overrides")
+        verbose_name = _("company day")
+        verbose_name_plural = _("company days")
         ordering = ["day"]
         constraints = [
             models.UniqueConstraint(

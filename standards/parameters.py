@@ -8,6 +8,7 @@ lives here, in the lowest layer, so tickets and feedback use the same words.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -168,6 +169,9 @@ SCHEMA: list[Field] = [
           "text", required=False, group="scope"),
     Field("scope.channel", _("Channel"), _("Leave empty for every channel."), "choice",
           choices=tuple(Channel.choices), required=False, group="scope"),
+    Field("scope.unit", _("Unit code"),
+          _("Leave empty for the whole company; a unit's code limits the standard to that "
+            "unit and the units below it."), "text", required=False, group="scope"),
     *_priority_fields("acknowledge", _("Acknowledge within (hours)"),
                       _("From receipt until an accountable person has acknowledged the case.")),
     *_priority_fields("first_contact", _("First contact within (hours)"),
@@ -285,7 +289,7 @@ DEFAULT_CONDUCT_CHECKLIST = [
 
 # Haier-style commitments of the seeded company standard (issue: standards).
 DEFAULT_SERVICE_PARAMETERS: dict[str, Any] = {
-    "scope": {"category": "", "channel": ""},
+    "scope": {"category": "", "channel": "", "unit": ""},
     "sla": {
         "acknowledge": {"P1": 0.5, "P2": 2, "P3": 24},
         "first_contact": {"P1": 1, "P2": 4, "P3": 24},
@@ -366,13 +370,14 @@ def set_path(parameters: dict[str, Any], path: str, value: Any) -> None:
 
 
 def merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """`base` with `changes` laid over it, dictionaries merged key by key (lists replaced)."""
-    merged = dict(base)
+    """A new dictionary: `base` with `changes` laid over it, dictionaries merged key by key
+    (lists replaced). Neither argument is changed or shared with the result."""
+    merged = copy.deepcopy(dict(base))
     for key, value in changes.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
             merged[key] = merge(merged[key], value)
         else:
-            merged[key] = value
+            merged[key] = copy.deepcopy(value)
     return merged
 
 

@@ -250,12 +250,16 @@ def calendar_for_unit(*, unit: Unit | None) -> business_calendar.Calendar:
         .order_by("pk")
     )
     row = max(rows, key=lambda r: r.unit.path.count("/") if r.unit else 0, default=None)
-    overrides_qs = CalendarOverride.objects.filter(
+    rows_overrides = CalendarOverride.objects.filter(
         Q(unit__isnull=True) | Q(unit__path__in=paths)
-    )
-    company = {o.day: o.is_working for o in overrides_qs if o.unit_id is None}
-    own = {o.day: o.is_working for o in overrides_qs if o.unit_id is not None}
-    overrides = {**company, **own}  # a unit's own day wins over the company's
+    ).select_related("unit")
+    # The nearest unit's day wins: company first, then each deeper unit over it.
+    overrides = {
+        o.day: o.is_working
+        for o in sorted(
+            rows_overrides, key=lambda o: o.unit.path.count("/") if o.unit else 0
+        )
+    }
     if row is None:
         return business_calendar.Calendar(overrides=overrides)
     return business_calendar.Calendar(

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,11 +23,13 @@ from aftersales.services import job_run, notify
 from . import calendar as business_calendar
 from . import parameters as params
 from . import selectors, workflow
+from .legal_data import LEGAL_RULE_SETS
 from .models import (
     Acknowledgement,
     BusinessCalendar,
     CalendarOverride,
     ChangeRequest,
+    LegalRuleSet,
     StandardDocument,
     StandardVersion,
 )
@@ -37,6 +40,9 @@ REVIEW_CYCLE_MONTHS = 36  # domain §4: default review cycle of a version
 REVIEW_REMINDER_DAYS = (
     60  # domain §4: owners are reminded this long before the review date
 )
+# Public holidays a year under the State Council's rules (13 days from 2025): fewer company
+# days off than this for a year the holiday package lacks means that year is not entered yet.
+STATUTORY_HOLIDAYS_PER_YEAR = 13
 STANDARD_EDITORS = frozenset({Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN})
 
 
@@ -52,6 +58,22 @@ def _require_editor(actor: User, document: StandardDocument) -> None:
         raise PermissionDenied(
             _("Only quality managers, managers or the standard's owner may do this.")
         )
+
+
+# --- Legal rule sets -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def legal_rule_sets_seed() -> int:
+    """Make sure the seeded legal rule sets exist (the data migration's work, repeatable for
+    databases that were emptied, e.g. by transactional tests). Returns how many were created."""
+    created = 0
+    for data in LEGAL_RULE_SETS:
+        _rule_set, was_created = LegalRuleSet.objects.get_or_create(
+            code=data["code"], version=data["version"], defaults=data
+        )
+        created += was_created
+    return created
 
 
 # --- Documents and versions ----------------------------------------------------------------------
@@ -107,12 +129,22 @@ def _scope_columns(document: StandardDocument, parameters: dict) -> dict:
     if document.kind != StandardDocument.Kind.SERVICE:
         return {"scope_category": "", "scope_channel": "", "scope_unit": None}
     unit_code = params.get_path(parameters, "scope.unit") or ""
+    unit = None
+    if unit_code:
+        try:
+            unit = Unit.objects.get(code=unit_code)
+        except Unit.DoesNotExist:
+            raise ValidationError(
+                {
+                    "parameters.scope.unit": [
+                        _("No unit has the code “%(code)s”.") % {"code": unit_code}
+                    ]
+                }
+            ) from None
     return {
         "scope_category": params.get_path(parameters, "scope.category") or "",
         "scope_channel": params.get_path(parameters, "scope.channel") or "",
-        "scope_unit": Unit.objects.filter(code=unit_code).first()
-        if unit_code
-        else None,
+        "scope_unit": unit,
     }
 
 
@@ -200,10 +232,22 @@ def standard_version_update(
             _("Only a draft can be edited; to change this version, draft a new one.")
         )
     if "parameters" in fields:
+        if not isinstance(fields["parameters"], dict):
+            raise ValidationError({"parameters": [_("Parameters must be an object.")]})
         fields["parameters"] = _validate_version_parameters(
-            version.document, fields["parameters"]
+            version.document, params.merge(version.parameters, fields["parameters"])
         )
         fields.update(_scope_columns(version.document, fields["parameters"]))
+    moved = fields.get("effective_from")
+    if (
+        moved
+        and "next_review_due" not in fields
+        and version.next_review_due
+        == add_months(version.effective_from, REVIEW_CYCLE_MONTHS)
+    ):
+        fields["next_review_due"] = add_months(
+            moved, REVIEW_CYCLE_MONTHS
+        )  # keep the default
     for name, value in fields.items():
         setattr(version, name, value)
     version.full_clean(exclude=["parameters"])
@@ -528,16 +572,19 @@ def calendar_override_delete(*, actor: User, override: CalendarOverride) -> None
 
 
 def calendar_coverage_check(*, today: date) -> list[int]:
-    """Warn when this or next year's statutory holidays are unknown: neither the holiday
-    package nor company overrides cover them. Returns the missing years (job run detail,
-    one notification per year to quality managers and administrators)."""
+    """Warn when this or next year's statutory holidays are unknown: the holiday package
+    lacks the year and the company has not entered at least the statutory number of public
+    holidays as company days off (one company outing does not cover a year). Returns the
+    missing years (job run detail, one notification per year to quality managers and
+    administrators)."""
     with job_run("calendar_coverage") as run:
         missing = [
             year
             for year in business_calendar.missing_years([today.year, today.year + 1])
-            if not CalendarOverride.objects.filter(
+            if CalendarOverride.objects.filter(
                 unit__isnull=True, day__year=year, is_working=False
-            ).exists()
+            ).count()
+            < STATUTORY_HOLIDAYS_PER_YEAR
         ]
         run.detail = ", ".join(str(year) for year in missing)
         for year in missing:
@@ -554,10 +601,10 @@ def calendar_coverage_check(*, today: date) -> list[int]:
                     % {"year": year},
                     body=_(
                         "Enter the official holidays and make-up working days of %(year)s as "
-                        "calendar overrides until the holiday package is updated."
+                        "company days until the holiday package is updated."
                     )
                     % {"year": year},
-                    url="/standards/calendar/",
+                    url=reverse("standards:calendar"),
                 )
         run.items = len(missing)
     return missing

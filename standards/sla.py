@@ -37,7 +37,10 @@ def add_hours(
     *,
     business_hours: bool,
 ) -> datetime:
-    """`start` plus `hours`, in business hours of `calendar` or in calendar hours."""
+    """`start` plus `hours`, in business hours of `calendar` or in calendar hours.
+    `start` must be aware (ValueError otherwise), as in business hours."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("start must be an aware datetime")
     if business_hours:
         return business_calendar.add_business_hours(calendar, start, hours)
     return (start + timedelta(hours=float(Decimal(str(hours))))).astimezone(

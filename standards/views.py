@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -315,7 +316,12 @@ def version_acknowledge(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Thank you: your acknowledgement is recorded."))
-    return redirect(request.POST.get("next") or version.get_absolute_url())
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = version.get_absolute_url()
+    return redirect(target)
 
 
 @staff_required
@@ -439,8 +445,13 @@ def calendar_view(request):
     try:
         year = int(request.GET.get("year", today.year))
         month = int(request.GET.get("month", today.month))
-        date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
+        first = None
+    if (
+        first is None
+        or not business_calendar.MIN_DATE < first < business_calendar.MAX_DATE
+    ):
         year, month = today.year, today.month
     calendar = selectors.calendar_for_unit(unit=None)
     calculator = WorkingDaysForm(request.GET if "days" in request.GET else None)

@@ -103,12 +103,10 @@ def target_of(current: str, action: str) -> VersionStatus:
     for target, rule in TRANSITIONS.get(VersionStatus(current), {}).items():
         if rule.action == action:
             return target
+    label = VersionAction(action).label if action in VersionAction.values else action
     raise InvalidTransition(
         _("“%(action)s” is not possible for a version that is %(current)s.")
-        % {
-            "action": VersionAction(action).label,
-            "current": VersionStatus(current).label,
-        }
+        % {"action": label, "current": VersionStatus(current).label}
     )
 
 

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from aftersales.models import Unit
+from standards import calendar as business_calendar
 from standards.models import (
     ChangeRequest,
     LegalRuleSet,
@@ -115,10 +116,34 @@ class LegalRuleSetSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class CalendarDateField(serializers.DateField):
+    """A date inside the range the business calendar reasons about."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        low, high = business_calendar.MIN_DATE, business_calendar.MAX_DATE
+        if not low <= (day.date() if hasattr(day, "date") else day) <= high:
+            raise serializers.ValidationError(f"Enter a date between {low} and {high}.")
+        return day
+
+
+class CalendarDateTimeField(serializers.DateTimeField):
+    """A moment inside the range the business calendar reasons about."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        low, high = business_calendar.MIN_DATE, business_calendar.MAX_DATE
+        if not low <= moment.date() <= high:
+            raise serializers.ValidationError(
+                f"Enter a moment between {low} and {high}."
+            )
+        return moment
+
+
 class AddWorkingDaysQuerySerializer(serializers.Serializer):
     """?start=YYYY-MM-DD&days=N[&unit=id]"""
 
-    start = serializers.DateField()
+    start = CalendarDateField()
     days = serializers.IntegerField(min_value=0, max_value=3650)
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False
@@ -128,7 +153,7 @@ class AddWorkingDaysQuerySerializer(serializers.Serializer):
 class AddBusinessHoursQuerySerializer(serializers.Serializer):
     """?start=<ISO datetime>&hours=N[&unit=id]"""
 
-    start = serializers.DateTimeField()
+    start = CalendarDateTimeField()
     hours = serializers.DecimalField(
         max_digits=8, decimal_places=4, min_value=0, max_value=87600
     )
@@ -140,7 +165,7 @@ class AddBusinessHoursQuerySerializer(serializers.Serializer):
 class LegalDeadlineQuerySerializer(serializers.Serializer):
     """?trigger=YYYY-MM-DD&days=N[&working_days=true][&unit=id]"""
 
-    trigger = serializers.DateField()
+    trigger = CalendarDateField()
     days = serializers.IntegerField(min_value=0, max_value=3650)
     working_days = serializers.BooleanField(required=False, default=False)
     unit = serializers.PrimaryKeyRelatedField(
