@@ -13,7 +13,7 @@ from aftersales.models import Unit, User
 
 from . import calendar as business_calendar
 from . import parameters as params
-from .models import StandardDocument
+from .models import ChangeRequest, StandardDocument
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -59,6 +59,29 @@ class VersionForm(BootstrapFormMixin, forms.Form):
     )
     body = forms.CharField(label=_("Clauses"), widget=forms.Textarea(attrs={"rows": 8}),
                            required=False, help_text=_("One clause a line."))  # fmt: skip
+
+
+class NewVersionForm(VersionForm):
+    """A new draft, which may implement accepted change requests of the standard."""
+
+    implements = forms.ModelMultipleChoiceField(
+        label=_("Implements change requests"),
+        queryset=ChangeRequest.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Accepted requests this version carries out; they are marked implemented "
+                    "when it becomes effective."),
+    )  # fmt: skip
+
+    def __init__(self, *args, document=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["implements"].queryset = ChangeRequest.objects.filter(
+            document=document,
+            status=ChangeRequest.Status.ACCEPTED,
+            implemented_by__isnull=True,
+        )
+        if not self.fields["implements"].queryset.exists():
+            del self.fields["implements"]
 
 
 def _field_name(path: str) -> str:

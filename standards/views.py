@@ -25,6 +25,7 @@ from .forms import (
     CalendarOverrideForm,
     ChangeRequestForm,
     DecisionForm,
+    NewVersionForm,
     ServiceParametersForm,
     StandardDocumentForm,
     VersionActionForm,
@@ -99,7 +100,7 @@ def version_create(request, pk: int):
         "body": newest.body if newest else "",
         "effective_from": timezone.localdate(),
     }
-    form = VersionForm(request.POST or None, initial=initial)
+    form = NewVersionForm(request.POST or None, initial=initial, document=document)
     if request.method == "POST" and form.is_valid():
         data = {
             k: v

@@ -798,3 +798,52 @@ def test_standard_list_page_query_count_is_flat(
     )
     # the agent's hotline lies under the owning unit: every effective version applies
     assert len(response.context["to_acknowledge"]) == documents
+
+
+def test_a_new_version_can_implement_an_accepted_change_request(client):
+    """The draft page offers the standard's accepted change requests; the chosen one is
+    linked to the new version."""
+    from aftersales.models import Unit
+    from standards import services as standard_services
+    from standards.models import ChangeRequest
+    from tests.aftersales.factories import UserFactory
+
+    unit = Unit.objects.create(code="qa-x", name="QA", kind="qa")
+    quality = UserFactory(roles=["quality_manager"], units=[unit])
+    agent = UserFactory(roles=["agent"], units=[unit])
+    document = standard_services.standard_document_create(
+        actor=quality,
+        code="Q/X 9",
+        title="Work",
+        kind="work",
+        owner_unit=unit,
+        owner=quality,
+    )
+    standard_services.standard_version_draft(
+        document=document, actor=quality, effective_from=date(2026, 1, 1), parameters={}
+    )
+    request = standard_services.change_request_raise(
+        document=document,
+        actor=agent,
+        title="Evening slots",
+        proposed_change="x",
+        rationale="y",
+    )
+    standard_services.change_request_decide(
+        change_request=request, actor=quality, accept=True, note="Agreed"
+    )
+    client.force_login(quality)
+    page = client.get(f"/standards/{document.pk}/versions/new/")
+    assert "Evening slots" in page.content.decode()
+    response = client.post(
+        f"/standards/{document.pk}/versions/new/",
+        {
+            "effective_from": "2027-01-01",
+            "implements": [request.pk],
+            "body": "1 Evening slots.",
+        },
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.implemented_by.version == 2
+    assert request.status == ChangeRequest.Status.ACCEPTED  # implemented once effective
