@@ -54,6 +54,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 VAR_DIR = Path(os.environ.get("AFTERSALES_VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+# Customer archives without activity for this many days are anonymised by the monthly
+# retention job (PIPL); 5 years by default.
+AFTERSALES_RETENTION_DAYS = int(os.environ.get("AFTERSALES_RETENTION_DAYS", str(5 * 365)))
+
 # Demo data may be loaded only where this is on (never under production settings).
 DEMO_DATA_ALLOWED = env_bool("AFTERSALES_DEMO_DATA", DEBUG)
 
