@@ -359,6 +359,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a `kind`: name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "aftersales.models.Unit.Kind",
+        "StandardKindEnum": "standards.models.StandardDocument.Kind",
+        "CustomerKindEnum": "feedback.models.archive.Customer.Kind",
+        "PartyKindEnum": "feedback.models.archive.Party.Kind",
+        "PhoneKindEnum": "feedback.models.archive.CustomerPhone.Kind",
+        "ValidityEventKindEnum": "feedback.models.archive.ValidityEvent.Kind",
+        "ImportKindEnum": "feedback.models.archive.ImportJob.Kind",
+        "ConsentKindEnum": "feedback.models.archive.ConsentChange.Kind",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
         name="notification-mark-read",
     ),
     path("standards/", include("standards.urls")),
+    path("customers/", include("feedback.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

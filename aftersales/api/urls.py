@@ -15,4 +15,5 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
     path("", include("standards.api.urls")),
+    path("", include("feedback.archive.api.urls")),
 ]

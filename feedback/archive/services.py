@@ -495,6 +495,19 @@ def customer_export_data(*, customer: Customer, actor: User) -> dict[str, Any]:
     }
 
 
+# Upper layers (e.g. tickets with their attachments) register callables that yield
+# (path inside the export, bytes) of a customer's files, for the ZIP export.
+ATTACHMENT_PROVIDERS: list = []
+
+
+def customer_attachments(*, customer: Customer) -> list[tuple[str, bytes]]:
+    """Every file that belongs to the customer's archive, from the registered providers."""
+    files: list[tuple[str, bytes]] = []
+    for provider in ATTACHMENT_PROVIDERS:
+        files.extend(provider(customer))
+    return files
+
+
 ANONYMOUS_TEXT = "[removed]"
 
 
