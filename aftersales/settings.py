@@ -312,6 +312,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "standards.tasks.standard_review_sweep_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "archive-retention": {
+        "task": "feedback.tasks.retention_sweep_task",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
     "calendar-coverage": {
         "task": "standards.tasks.calendar_coverage_check_task",
         "schedule": crontab(hour=8, minute=10),

@@ -63,4 +63,55 @@ def standards(measure):
     )
 
 
-ALL = {"people": people, "standards": standards}
+def archive(measure):
+    """Customer search (name, phone in any format, serial) and the archive page with a
+    growing archive; rows are bulk-inserted (the benchmark measures reads)."""
+    from feedback.models import Customer, CustomerPhone
+
+    client = Client()
+    client.force_login(User.objects.get(username="agent"))
+    for total in (1_000, 20_000):
+        start = Customer.objects.count()
+        if total > start:
+            created = Customer.objects.bulk_create(
+                Customer(
+                    name=f"Bench Customer {n:06d}",
+                    search_name=f"bench customer {n:06d}",
+                )
+                for n in range(start, total)
+            )
+            CustomerPhone.objects.bulk_create(
+                CustomerPhone(
+                    customer=c,
+                    number=f"+86139{n:08d}",
+                    national=f"139{n:08d}",
+                    is_primary=True,
+                )
+                for n, c in enumerate(created, start=start)
+            )
+        probe = total - 7
+        yield (
+            "GET /customers/?q=<name prefix>",
+            total,
+            measure(client, f"/customers/?q=Bench+Customer+{probe:06d}"),
+        )
+        yield (
+            "GET /customers/?q=<phone, spaced>",
+            total,
+            measure(client, f"/customers/?q=139+{probe:04d}+{probe % 10000:04d}"[:40]),
+        )
+        yield (
+            "GET /api/v1/customers/?q=<+86 phone>",
+            total,
+            measure(client, f"/api/v1/customers/?q=%2B86139{probe:08d}"),
+        )
+        yield "GET /customers/ (first page)", total, measure(client, "/customers/")
+    first = Customer.objects.filter(products__isnull=False).first()
+    yield (
+        "GET /customers/<id>/ (archive page)",
+        1,
+        measure(client, first.get_absolute_url()),
+    )
+
+
+ALL = {"people": people, "standards": standards, "archive": archive}
