@@ -72,6 +72,7 @@ def customer_list(
             "tags",
         )
         .annotate(product_count=Count("products", distinct=True))
+        .order_by("search_name", "pk")
     )
 
 
