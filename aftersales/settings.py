@@ -58,6 +58,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # retention job (PIPL); 5 years by default.
 AFTERSALES_RETENTION_DAYS = int(os.environ.get("AFTERSALES_RETENTION_DAYS", str(5 * 365)))
 
+# Region of phone numbers written without a country code (ISO 3166 code).
+AFTERSALES_PHONE_REGION = os.environ.get("AFTERSALES_PHONE_REGION", "CN")
+
 # Demo data may be loaded only where this is on (never under production settings).
 DEMO_DATA_ALLOWED = env_bool("AFTERSALES_DEMO_DATA", DEBUG)
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 import re
 
 import phonenumbers
+from django.conf import settings
 from django.utils.translation import gettext as _
-
-DEFAULT_REGION = "CN"
 
 
 class InvalidPhone(ValueError):
     """The text is not a valid phone number."""
 
 
-def normalise(raw: str, region: str = DEFAULT_REGION) -> tuple[str, str]:
-    """(E.164, national significant number) of a valid phone number; InvalidPhone else."""
+def normalise(raw: str, region: str | None = None) -> tuple[str, str]:
+    """(E.164, national significant number) of a valid phone number; InvalidPhone else.
+    Numbers without a country code are read in `region` (settings.AFTERSALES_PHONE_REGION,
+    CN by default)."""
+    region = region or settings.AFTERSALES_PHONE_REGION
     text = (raw or "").strip()
     if text.startswith("00"):
         text = "+" + text[2:]
