@@ -315,6 +315,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "standards.tasks.standard_review_sweep_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "import-sweep": {"task": "feedback.tasks.import_sweep_task", "schedule": 300.0},
     "archive-retention": {
         "task": "feedback.tasks.retention_sweep_task",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),

@@ -525,7 +525,6 @@ def _anonymise_rows(customers: models.QuerySet[Customer], now: datetime) -> int:
         search_name=ANONYMOUS_TEXT,
         email="",
         address="",
-        external_id="",
         user=None,
         consent_marketing=False,
         consent_marketing_at=now,
