@@ -56,7 +56,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Customer archives without activity for this many days are anonymised by the monthly
 # retention job (PIPL); 5 years by default.
-AFTERSALES_RETENTION_DAYS = int(os.environ.get("AFTERSALES_RETENTION_DAYS", str(5 * 365)))
+AFTERSALES_RETENTION_DAYS = int(
+    os.environ.get("AFTERSALES_RETENTION_DAYS", str(5 * 365))
+)
 
 # Region of phone numbers written without a country code (ISO 3166 code).
 AFTERSALES_PHONE_REGION = os.environ.get("AFTERSALES_PHONE_REGION", "CN")

@@ -1,6 +1,7 @@
 """FilterSets of the archive API and pages."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Contact, Customer, OwnedProduct, Party, ProductModel
 
@@ -32,7 +33,16 @@ class OwnedProductFilterSet(django_filters.FilterSet):
 
 
 class ContactFilterSet(django_filters.FilterSet):
-    """Contacts by customer, channel, disposition (`disposition=` empty: none yet)."""
+    """Contacts by customer, channel, direction and disposition; `disposition=none` lists
+    the contacts that have none yet (omissions)."""
+
+    disposition = django_filters.ChoiceFilter(
+        method="filter_disposition",
+        choices=[*Contact.Disposition.choices, ("none", _("None yet"))],
+    )
+
+    def filter_disposition(self, queryset, name, value):
+        return queryset.filter(disposition="" if value == "none" else value)
 
     class Meta:
         model = Contact

@@ -42,7 +42,11 @@ def _search_condition(q: str) -> Q:
         len(digits) >= 4
         and len(digits) >= len(text.replace(" ", "").replace("-", "")) - 1
     ):
-        condition |= Q(phones__national__startswith=digits.removeprefix("86"))
+        # The national number is stored without country code and trunk 0 (021… → 21…).
+        national = digits.lstrip("0")
+        if text.strip().startswith(("+", "00")):
+            national = national.removeprefix("86")
+        condition |= Q(phones__national__startswith=national)
     if "@" in text:
         condition |= Q(email__iexact=text)
     condition |= Q(products__serial__iexact=text) | Q(

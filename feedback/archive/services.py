@@ -29,6 +29,7 @@ from ..models import (
     Tag,
     ValidityEvent,
 )
+from ..models.archive import scope_roots
 from . import phones as phone_numbers
 from . import validity
 
@@ -49,10 +50,12 @@ def _require_staff(actor: User) -> None:
 
 
 def _touch(customer_id: int, at: datetime | None = None) -> None:
-    """Record activity on an archive (drives the retention period)."""
-    Customer.objects.filter(pk=customer_id).update(
-        last_activity_at=at or timezone.now()
-    )
+    """Record activity on an archive (drives the retention period); it only moves forward,
+    so a back-dated contact never makes an active archive look stale."""
+    at = at or timezone.now()
+    Customer.objects.filter(pk=customer_id).filter(
+        models.Q(last_activity_at__isnull=True) | models.Q(last_activity_at__lt=at)
+    ).update(last_activity_at=at)
 
 
 # --- Customers --------------------------------------------------------------------------------
@@ -95,6 +98,21 @@ def _set_tags(customer: Customer, names: list[str]) -> None:
     customer.tags.set(tags)
 
 
+def _check_unit_scope(actor: User | None, unit) -> None:
+    """Staff may serve customers from their own branch (or company-wide) only."""
+    if (
+        actor is None
+        or unit is None
+        or actor.has_role("manager", "quality_manager", "admin")
+    ):
+        return
+    roots = scope_roots(list(actor.units.values_list("path", flat=True)))
+    if not any(
+        unit.path.startswith(root) or root.startswith(unit.path) for root in roots
+    ):
+        raise ValidationError({"unit": [_("This unit is outside your branch.")]})
+
+
 def _record_consent(
     customer: Customer, kind: str, granted: bool, *, actor: User | None, source: str, at
 ) -> None:
@@ -128,6 +146,7 @@ def customer_create(
         _require_staff(actor)
     if unknown := set(fields) - CUSTOMER_FIELDS:
         raise ValidationError({name_: [_("Unknown field.")] for name_ in unknown})
+    _check_unit_scope(actor, fields.get("unit"))
     now = timezone.now()
     customer = Customer(name=name, last_activity_at=now, **fields)
     customer.full_clean(exclude=["search_name"])
@@ -166,6 +185,8 @@ def customer_update(
         raise ValidationError({"name": [_("An anonymised archive cannot be changed.")]})
     if unknown := set(fields) - CUSTOMER_FIELDS:
         raise ValidationError({name_: [_("Unknown field.")] for name_ in unknown})
+    if "unit" in fields and fields["unit"] != customer.unit:
+        _check_unit_scope(actor, fields["unit"])
     for name_, value in fields.items():
         setattr(customer, name_, value)
     now = timezone.now()
@@ -262,7 +283,8 @@ def _apply_validity(product: OwnedProduct, rules: dict[str, Any] | None = None) 
         component_months=components,
         events=[
             validity.Event(kind=e.kind, on=e.on, days=e.days)
-            for e in product.validity_events.all()
+            # a fresh query: a prefetched list would miss an event just added
+            for e in ValidityEvent.objects.filter(product=product)
         ]
         if product.pk
         else [],
@@ -429,7 +451,12 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, actor: User) -> C
         raise ValidationError(
             {"duplicate": [_("An archive cannot be merged into itself.")]}
         )
-    if duplicate.merged_into_id or survivor.merged_into_id:
+    # Compare-and-set first: of two merges racing on one duplicate, exactly one proceeds.
+    if survivor.merged_into_id or not Customer.objects.filter(
+        pk=duplicate.pk, merged_into__isnull=True
+    ).exclude(
+        pk__in=Customer.objects.filter(pk=survivor.pk, merged_into__isnull=False)
+    ).update(merged_into=survivor):
         raise ValidationError({"duplicate": [_("This archive was already merged.")]})
     numbers = set(survivor.phones.values_list("number", flat=True))
     for phone in duplicate.phones.all():
@@ -448,7 +475,6 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, actor: User) -> C
             Customer.objects.filter(pk=survivor.pk).update(
                 **{field: getattr(duplicate, field)}
             )
-    Customer.objects.filter(pk=duplicate.pk).update(merged_into=survivor)
     archive_access_log(customer=survivor, user=actor, action=ArchiveAccess.Action.MERGE)
     survivor.refresh_from_db()
     return survivor
@@ -542,7 +568,13 @@ def customer_anonymise(*, customer: Customer, actor: User) -> Customer:
         raise PermissionDenied(_("Only managers anonymise customer archives."))
     if customer.is_anonymised:
         raise ValidationError({"customer": [_("This archive is already anonymised.")]})
-    _anonymise_rows(Customer.objects.filter(pk=customer.pk), timezone.now())
+    # The tombstones merged into this archive hold the same person's data.
+    _anonymise_rows(
+        Customer.objects.filter(
+            models.Q(pk=customer.pk) | models.Q(merged_into=customer)
+        ),
+        timezone.now(),
+    )
     archive_access_log(
         customer=customer, user=actor, action=ArchiveAccess.Action.ANONYMISE
     )

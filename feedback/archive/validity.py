@@ -93,7 +93,7 @@ def compute(
     extension = sum(
         e.days
         for e in events
-        if e.kind in EXTENDING and (restarted_on is None or e.on >= restarted_on)
+        if e.kind in EXTENDING and (restarted_on is None or e.on > restarted_on)
     )
 
     def end_after(months: int | None) -> date | None:

@@ -56,8 +56,16 @@ class CustomerQuerySet(models.QuerySet):
             return self
         if user.is_staff_member:
             paths = list(user.units.values_list("path", flat=True))
-            condition = Q(unit__isnull=True)
-            for root in scope_roots(paths):
+            roots = scope_roots(paths)
+            # Served company-wide: no unit, or a unit above the staff member's branch.
+            above = {
+                root[: index + 1]
+                for root in roots
+                for index, ch in enumerate(root)
+                if ch == "/"
+            }
+            condition = Q(unit__isnull=True) | Q(unit__path__in=above)
+            for root in roots:
                 condition |= Q(unit__path__startswith=root)
             return self.filter(condition)
         return self.filter(user=user)

@@ -97,6 +97,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "disposition", "ticket",
         ]  # fmt: skip
         read_only_fields = ["received_by"]
+        extra_kwargs = {"at": {"required": False}}  # default: now
 
 
 class PartySerializer(serializers.ModelSerializer):
