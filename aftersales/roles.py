@@ -33,6 +33,16 @@ _STAFF_BASE = [
     "standards.view_legalruleset",
     "standards.add_changerequest",
     "standards.add_acknowledgement",
+    "feedback.view_customer",
+    "feedback.add_customer",
+    "feedback.change_customer",
+    "feedback.view_ownedproduct",
+    "feedback.add_ownedproduct",
+    "feedback.add_contact",
+    "feedback.view_contact",
+    "feedback.view_party",
+    "feedback.view_productmodel",
+    "feedback.add_importjob",
 ]
 _STANDARD_EDITING = [
     "standards.add_standarddocument",
@@ -59,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "aftersales.view_membership",
         "aftersales.view_jobrun",
         "aftersales.view_outboxmessage",
+        "feedback.view_archiveaccess",
+        "feedback.delete_customer",
     ],
     Role.ADMIN: [],  # administrators are superusers
 }
