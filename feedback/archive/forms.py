@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +11,14 @@ from aftersales.forms import BootstrapFormMixin
 from aftersales.models import Unit
 
 from ..models import Contact, Customer, OwnedProduct, Party, ProductModel
+
+
+def _split(text: str) -> list[str]:
+    """Items of a list typed into one field: commas or semicolons, ASCII or Chinese."""
+    return [
+        item.strip() for item in re.split(r"[,;，；、]", text or "") if item.strip()
+    ]
+
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -64,10 +74,8 @@ class CustomerForm(BootstrapFormMixin, forms.ModelForm):
     def service_data(self) -> dict:
         """The cleaned data as keyword arguments of the archive services."""
         data = dict(self.cleaned_data)
-        data["phones"] = [
-            p.strip() for p in data["phones"].replace(";", ",").split(",")
-        ]
-        data["tags"] = [t.strip() for t in data["tags"].split(",")]
+        data["phones"] = _split(data["phones"])
+        data["tags"] = _split(data["tags"])
         return data
 
 
@@ -146,9 +154,7 @@ class ProductModelForm(BootstrapFormMixin, forms.ModelForm):
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
-        data["main_components"] = [
-            c.strip() for c in data["main_components"].split(",") if c.strip()
-        ]
+        data["main_components"] = _split(data["main_components"])
         return data
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import User
 
@@ -184,8 +185,8 @@ TIMELINE_PROVIDERS: list[TimelineProvider] = []
 
 def register_timeline_provider(provider: TimelineProvider) -> TimelineProvider:
     """Let an upper layer (tickets, follow-ups, campaigns) add its entries to the archive
-    timeline without the archive importing it. Each entry: {"at", "kind", "title", "detail",
-    "url"}."""
+    timeline without the archive importing it. Each entry: {"at", "kind", "kind_label",
+    "title", "detail", "status", "url", "by"}."""
     TIMELINE_PROVIDERS.append(provider)
     return provider
 
@@ -195,6 +196,7 @@ def _archive_entries(customer: Customer) -> list[dict[str, Any]]:
         {
             "at": contact.at,
             "kind": "contact",
+            "kind_label": _("Contact"),
             "title": f"{contact.get_direction_display()} · {contact.get_channel_display()}",
             "detail": contact.summary,
             "status": contact.get_disposition_display() or "",
@@ -207,6 +209,7 @@ def _archive_entries(customer: Customer) -> list[dict[str, Any]]:
         {
             "at": change.at,
             "kind": "consent",
+            "kind_label": _("Consent"),
             "title": f"{change.get_kind_display()}: {'✓' if change.granted else '✗'}",
             "detail": change.source,
             "status": "",
@@ -223,6 +226,7 @@ def _archive_entries(customer: Customer) -> list[dict[str, Any]]:
                 product.sale_date, datetime.min.time(), tzinfo=product.created_at.tzinfo
             ),
             "kind": "product",
+            "kind_label": _("Product"),
             "title": str(product),
             "detail": product.model.name,
             "status": "",

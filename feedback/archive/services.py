@@ -565,7 +565,9 @@ def customer_anonymise(*, customer: Customer, actor: User) -> Customer:
     """Anonymise an archive on the customer's request (managers): name, phones, e-mail,
     address and contact summaries go; products, cases and statistics stay."""
     if not actor.has_role(*ARCHIVE_MANAGERS):
-        raise PermissionDenied(_("Only managers anonymise customer archives."))
+        raise PermissionDenied(
+            _("Only managers and administrators anonymise customer archives.")
+        )
     if customer.is_anonymised:
         raise ValidationError({"customer": [_("This archive is already anonymised.")]})
     # The tombstones merged into this archive hold the same person's data.
