@@ -317,6 +317,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "standards.tasks.standard_review_sweep_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "sla-sweep": {"task": "tickets.tasks.sla_sweep_task", "schedule": 60.0},
+    "handover-sweep": {"task": "tickets.tasks.handover_sweep_task", "schedule": 300.0},
     "import-sweep": {"task": "feedback.tasks.import_sweep_task", "schedule": 300.0},
     "archive-retention": {
         "task": "feedback.tasks.retention_sweep_task",

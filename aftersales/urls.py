@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     ),
     path("standards/", include("standards.urls")),
     path("customers/", include("feedback.urls")),
+    path("tickets/", include("tickets.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

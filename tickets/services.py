@@ -1,0 +1,653 @@
+"""Writes of the tickets app: opening a case with its first owner and pinned SLA clocks,
+every lifecycle step (with its guards), comments, informing the customer, handovers with
+the no-bounce rule, and the SLA sweep. Every change writes a TicketEvent in the same
+transaction (style.md B.4)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.exceptions import DomainError, StaleObject
+from aftersales.models import Unit, User
+from aftersales.roles import Role
+from aftersales.services import job_run, notify
+from feedback.models import Customer, OwnedProduct
+from standards import selectors as standard_selectors
+from standards import sla
+from standards.parameters import get_path
+
+from . import workflow
+from .models import Handover, Ticket, TicketEvent
+from .workflow import TicketAction, TicketStatus
+
+CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
+SAFETY_PRIORITY = "P1"
+WARN_AT = Decimal("0.8")  # domain §6: warn at 80 % of a due time
+MANAGER_AT = 2  # … escalate to the manager at 2 × the target
+
+
+def _record(
+    ticket: Ticket,
+    type_: str,
+    actor: User | None,
+    *,
+    data: dict[str, Any] | None = None,
+    public: bool = False,
+    key: str | None = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    """The one writer of the timeline (append-only)."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        type=type_,
+        actor=actor,
+        at=at or timezone.now(),
+        data=data or {},
+        public=public,
+        key=key,
+    )
+
+
+def _require_staff(actor: User) -> None:
+    if not actor.is_staff_member:
+        raise PermissionDenied(_("Only staff work on cases."))
+
+
+def _home_unit(user: User) -> Unit:
+    """The unit a person works from (their first unit)."""
+    unit = user.units.order_by("path").first()
+    if unit is None:
+        raise ValidationError({"first_owner": [_("You are not a member of any unit.")]})
+    return unit
+
+
+def _due_times(ticket: Ticket, start: datetime) -> dict[str, datetime | None]:
+    """Due times (and their 80 % warning points) of every clock from the pinned standard
+    and the unit's calendar."""
+    version = ticket.standard_version
+    if version is None or not ticket.has_sla:
+        return {
+            f"{clock}_{kind}_at": None for clock in CLOCKS for kind in ("due", "warn")
+        }
+    calendar = standard_selectors.calendar_for_unit(unit=ticket.unit)
+    due = sla.compute_due_times(
+        version.parameters,
+        priority=ticket.priority,
+        start=start,
+        calendar=calendar,
+        region=ticket.customer.region,
+        needs_onsite=ticket.type in {"repair", "installation"},
+    )
+    times: dict[str, datetime | None] = {}
+    for clock, value in due.as_dict().items():
+        times[f"{clock}_due_at"] = value
+        times[f"{clock}_warn_at"] = (
+            start + (value - start) * float(WARN_AT) if value else None
+        )
+    return times
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    actor: User,
+    type: str,  # noqa: A002  # the domain's word
+    source: str,
+    customer: Customer,
+    title: str,
+    description: str,
+    priority: str = "P3",
+    product: OwnedProduct | None = None,
+    fault_code: str = "",
+    safety_incident: bool = False,
+    has_sla: bool = True,
+) -> Ticket:
+    """Register a case. The person who receives it is its first owner (首问负责) and first
+    handler; the service-standard version in force is pinned and the SLA clocks are
+    computed once. A safety incident raises the priority to P1 and alerts the managers."""
+    _require_staff(actor)
+    if product is not None and product.customer_id != customer.pk:
+        raise ValidationError(
+            {"product": [_("This product belongs to another customer.")]}
+        )
+    if safety_incident:
+        priority = SAFETY_PRIORITY
+    unit = _home_unit(actor)
+    category = product.model.category if product is not None else ""
+    version = standard_selectors.service_standard_resolve(
+        category=category, channel=source, unit=unit
+    )
+    ticket = Ticket(
+        number=f"TMP-{timezone.now().timestamp()}",
+        type=type,
+        source=source,
+        customer=customer,
+        product=product,
+        title=title,
+        description=description,
+        fault_code=fault_code,
+        priority=priority,
+        safety_incident=safety_incident,
+        first_owner=actor,
+        handler=actor,
+        unit=unit,
+        standard_version=version,
+        has_sla=has_sla and version is not None,
+    )
+    ticket.full_clean(exclude=["number", "first_owner", "handler", "unit", "status"])
+    ticket.save()
+    now = ticket.created_at
+    ticket.number = f"T{timezone.localtime(now):%Y%m%d}-{ticket.pk:05d}"
+    for name, value in _due_times(ticket, now).items():
+        setattr(ticket, name, value)
+    ticket.save(
+        update_fields=[
+            "number",
+            *(f"{c}_{k}_at" for c in CLOCKS for k in ("due", "warn")),
+        ]
+    )
+    _record(
+        ticket,
+        TicketEvent.Type.OPENED,
+        actor,
+        data={
+            "priority": ticket.priority,
+            "standard_version": version.pk if version else None,
+            "safety_incident": safety_incident,
+        },
+        public=True,
+    )
+    if safety_incident:
+        for manager in User.objects.filter(is_active=True, groups__name=Role.MANAGER):
+            notify(
+                recipient=manager,
+                kind="safety_incident",
+                key=f"safety:{ticket.pk}:{manager.pk}",
+                title=_("Safety incident: %(number)s %(title)s")
+                % {"number": ticket.number, "title": ticket.title},
+                url=ticket.get_absolute_url(),
+                email=True,
+            )
+    return ticket
+
+
+def _set_status(ticket: Ticket, target: str, **fields: Any) -> None:
+    """Compare-and-set the status (StaleObject when someone moved the case first)."""
+    if not Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(
+        status=target, **fields
+    ):
+        raise StaleObject()
+    old = ticket.status
+    ticket.status = target
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    return old
+
+
+def _check_guard(ticket: Ticket, guard: str, *, now: datetime) -> None:
+    """The business guards of the transition table (domain §6)."""
+    if guard == "resolution":
+        missing = {}
+        if not ticket.cause_code:
+            missing["cause_code"] = [_("Record the cause before resolving.")]
+        if not ticket.liability:
+            missing["liability"] = [_("Record the liability before resolving.")]
+        if ticket.customer_informed_at is None:
+            missing["customer_informed"] = [_("Tell the customer the result first.")]
+        if missing:
+            raise ValidationError(missing)
+    elif guard == "follow_up":
+        coverage = get_path(
+            ticket.standard_version.parameters if ticket.standard_version else {},
+            f"followup.coverage.{ticket.type}",
+            1,
+        )
+        if coverage and ticket.follow_up_completed_at is None:
+            raise DomainError(
+                _("A case closes after its follow-up (or the unreachable path with a "
+                  "supervisor's note).")
+            )  # fmt: skip
+    elif guard == "reopen_window":
+        days = get_path(
+            ticket.standard_version.parameters if ticket.standard_version else {},
+            "followup.reopen_window_days",
+            30,
+        )
+        if ticket.closed_at and now > ticket.closed_at + timedelta(days=days):
+            raise DomainError(
+                _("The reopen window of %(days)s days has passed: open a new case.")
+                % {"days": days}
+            )
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor: User | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Fire a lifecycle action as `actor` (None: the system, e.g. the follow-up loop).
+
+    Pausing stops the SLA clocks; resuming moves every open due time later by the time
+    paused. Records a status event; the first owner is told about reopenings."""
+    now = now or timezone.now()
+    target = workflow.target_of(ticket.status, action)
+    roles = set(actor.role_names) if actor is not None else None
+    rule = workflow.check(ticket.status, target, roles=roles)
+    if rule.needs_note and not note.strip():
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    if rule.guard:
+        _check_guard(ticket, rule.guard, now=now)
+    fields: dict[str, Any] = {}
+    if action == TicketAction.ACKNOWLEDGE:
+        fields["acknowledged_at"] = now
+    elif rule.pauses_sla:
+        fields["paused_at"] = now
+    elif action == TicketAction.RESUME and ticket.paused_at:
+        paused = now - ticket.paused_at
+        fields["paused_at"] = None
+        for clock in CLOCKS:
+            due = getattr(ticket, f"{clock}_due_at")
+            done = getattr(
+                ticket, f"{clock}_at" if clock != "acknowledge" else "acknowledged_at"
+            )
+            if due is not None and done is None:
+                fields[f"{clock}_due_at"] = due + paused
+                warn = getattr(ticket, f"{clock}_warn_at")
+                fields[f"{clock}_warn_at"] = warn + paused if warn else None
+    elif action == TicketAction.RESOLVE:
+        fields["resolved_at"] = now
+    elif action == TicketAction.CLOSE:
+        fields["closed_at"] = now
+    elif action == TicketAction.REOPEN:
+        fields["reopen_count"] = F("reopen_count") + 1
+        fields["handler"] = ticket.first_owner  # back to the same first owner
+    old = _set_status(ticket, target, **fields)
+    ticket.refresh_from_db()
+    _record(
+        ticket,
+        TicketEvent.Type.STATUS_CHANGED,
+        actor,
+        data={"old": old, "new": target, "action": action, "note": note},
+        public=target
+        in {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REOPENED},
+        at=now,
+    )
+    if action == TicketAction.REOPEN:
+        notify(
+            recipient=ticket.first_owner,
+            kind="ticket_reopened",
+            key=f"reopened:{ticket.pk}:{ticket.reopen_count}",
+            title=_("%(number)s was reopened") % {"number": ticket.number},
+            body=note,
+            url=ticket.get_absolute_url(),
+        )
+    return ticket
+
+
+@transaction.atomic
+def ticket_set_resolution(
+    *,
+    ticket: Ticket,
+    actor: User,
+    cause_code: str,
+    liability: str,
+    resolution: str = "",
+) -> Ticket:
+    """Record cause, liability and resolution text (needed before resolving)."""
+    _require_staff(actor)
+    ticket.cause_code, ticket.liability, ticket.resolution = (
+        cause_code,
+        liability,
+        resolution,
+    )
+    ticket.full_clean(exclude=["number"])
+    Ticket.objects.filter(pk=ticket.pk).update(
+        cause_code=cause_code, liability=liability, resolution=resolution
+    )
+    _record(
+        ticket,
+        TicketEvent.Type.COMMENT,
+        actor,
+        data={"cause_code": cause_code, "liability": liability},
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_inform_customer(*, ticket: Ticket, actor: User, message: str) -> Ticket:
+    """Record that the customer was told (the first contact, and the result before
+    resolving); the message is on the customer-visible timeline."""
+    _require_staff(actor)
+    if not message.strip():
+        raise ValidationError({"message": [_("Say what the customer was told.")]})
+    now = timezone.now()
+    fields = {"customer_informed_at": now}
+    if ticket.first_contact_at is None:
+        fields["first_contact_at"] = now
+    Ticket.objects.filter(pk=ticket.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    _record(
+        ticket,
+        TicketEvent.Type.CUSTOMER_INFORMED,
+        actor,
+        data={"message": message},
+        public=True,
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_comment(
+    *, ticket: Ticket, actor: User, body: str, public: bool = False
+) -> TicketEvent:
+    """An internal note, or a reply the customer sees (`public`)."""
+    _require_staff(actor)
+    if not body.strip():
+        raise ValidationError({"body": [_("Write something.")]})
+    return _record(
+        ticket, TicketEvent.Type.COMMENT, actor, data={"body": body}, public=public
+    )
+
+
+# --- Handovers --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def handover_request(
+    *,
+    ticket: Ticket,
+    actor: User,
+    reason: str,
+    to_unit: Unit | None = None,
+    to_user: User | None = None,
+    commitment: str = "",
+    commitment_hours: Decimal | None = None,
+) -> Handover:
+    """Hand the work to a person or a unit. The receiver accepts or rejects to a
+    coordinator; a case can never go straight back to the unit it came from (no bounce)."""
+    _require_staff(actor)
+    if not workflow.is_open(ticket.status):
+        raise DomainError(_("Only an open case is handed over."))
+    if to_unit is None and to_user is None:
+        raise ValidationError({"to_unit": [_("Choose a person or a unit.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    if to_unit is None:
+        to_unit = _home_unit(to_user)
+    last = (
+        ticket.handovers.filter(status=Handover.Status.ACCEPTED)
+        .order_by("-decided_at")
+        .first()
+    )
+    if (
+        last is not None
+        and to_unit.pk == last.from_unit_id
+        and ticket.unit_id == last.to_unit_id
+    ):
+        Ticket.objects.filter(pk=ticket.pk).update(bounce_count=F("bounce_count") + 1)
+        raise DomainError(
+            _("No bounce: this case came from %(unit)s. Accept it, or reject it to your "
+              "coordinator with a reason.") % {"unit": to_unit.name}
+        )  # fmt: skip
+    now = timezone.now()
+    hours = get_path(
+        ticket.standard_version.parameters if ticket.standard_version else {},
+        "sla.handover_acceptance_hours",
+        None,
+    )
+    handover = Handover(
+        ticket=ticket,
+        from_user=actor,
+        from_unit=ticket.unit,
+        to_user=to_user,
+        to_unit=to_unit,
+        reason=reason,
+        commitment=commitment,
+        commitment_hours=commitment_hours,
+        requested_at=now,
+        accept_due_at=now + timedelta(hours=float(hours)) if hours else None,
+    )
+    try:
+        with transaction.atomic():
+            handover.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            _("This case already has a handover waiting for acceptance.")
+        ) from exc
+    _record(
+        ticket,
+        TicketEvent.Type.HANDOVER_REQUESTED,
+        actor,
+        data={"handover": handover.pk, "to_unit": to_unit.pk,
+              "to_user": to_user.pk if to_user else None, "reason": reason,
+              "commitment": commitment},
+    )  # fmt: skip
+    return handover
+
+
+def _may_receive(handover: Handover, user: User) -> bool:
+    if handover.to_user_id:
+        return handover.to_user_id == user.pk
+    return user.units.filter(pk=handover.to_unit_id).exists()
+
+
+@transaction.atomic
+def handover_accept(*, handover: Handover, actor: User) -> Handover:
+    """The receiver takes the work: it becomes the handler and unit; the commitment clock
+    starts now; the first owner stays accountable. An acknowledged case starts."""
+    if not _may_receive(handover, actor):
+        raise PermissionDenied(_("This handover is addressed to someone else."))
+    now = timezone.now()
+    commitment_due = (
+        now + timedelta(hours=float(handover.commitment_hours))
+        if handover.commitment_hours
+        else None
+    )
+    if not Handover.objects.filter(
+        pk=handover.pk, status=Handover.Status.REQUESTED
+    ).update(
+        status=Handover.Status.ACCEPTED,
+        decided_at=now,
+        decided_by=actor,
+        commitment_due_at=commitment_due,
+    ):
+        raise StaleObject(_("This handover was already decided."))
+    handover.refresh_from_db()
+    ticket = handover.ticket
+    Ticket.objects.filter(pk=ticket.pk).update(handler=actor, unit=handover.to_unit)
+    ticket.refresh_from_db()
+    _record(
+        ticket,
+        TicketEvent.Type.HANDOVER_ACCEPTED,
+        actor,
+        data={"handover": handover.pk},
+    )
+    if ticket.status in {TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED}:
+        ticket_transition(ticket=ticket, action=TicketAction.START, actor=actor)
+    notify(
+        recipient=ticket.first_owner,
+        kind="handover_accepted",
+        key=f"handover-accepted:{handover.pk}",
+        title=_("%(number)s was accepted by %(name)s")
+        % {"number": ticket.number, "name": actor.name},
+        url=ticket.get_absolute_url(),
+    )
+    return handover
+
+
+@transaction.atomic
+def handover_reject(*, handover: Handover, actor: User, reason: str) -> Handover:
+    """The receiver refuses with a reason; the case goes to its coordinator (the receiving
+    unit's supervisor decides), never straight back."""
+    if not _may_receive(handover, actor):
+        raise PermissionDenied(_("This handover is addressed to someone else."))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    if not Handover.objects.filter(
+        pk=handover.pk, status=Handover.Status.REQUESTED
+    ).update(
+        status=Handover.Status.REJECTED,
+        decided_at=timezone.now(),
+        decided_by=actor,
+        rejection_reason=reason,
+        to_coordinator=True,
+    ):
+        raise StaleObject(_("This handover was already decided."))
+    handover.refresh_from_db()
+    ticket = handover.ticket
+    _record(
+        ticket,
+        TicketEvent.Type.HANDOVER_REJECTED,
+        actor,
+        data={"handover": handover.pk, "reason": reason},
+    )
+    for supervisor in User.objects.filter(
+        memberships__unit=handover.to_unit,
+        memberships__is_supervisor=True,
+        is_active=True,
+    ):
+        notify(
+            recipient=supervisor,
+            kind="handover_rejected",
+            key=f"handover-rejected:{handover.pk}:{supervisor.pk}",
+            title=_("Decide where %(number)s goes: rejected by %(name)s")
+            % {"number": ticket.number, "name": actor.name},
+            body=reason,
+            url=ticket.get_absolute_url(),
+        )
+    return handover
+
+
+# --- SLA sweep ----------------------------------------------------------------------------------
+
+
+def _done_field(clock: str) -> str:
+    return "acknowledged_at" if clock == "acknowledge" else f"{clock}_at"
+
+
+def _alert(
+    ticket: Ticket, recipients: set[User], *, kind: str, key: str, title
+) -> None:
+    for person in recipients:
+        notify(recipient=person, kind=kind, key=f"{key}:{person.pk}", title=title,
+               url=ticket.get_absolute_url(), email=kind != "sla_warning")  # fmt: skip
+
+
+def _supervisors(unit_id: int) -> set[User]:
+    return set(
+        User.objects.filter(
+            memberships__unit_id=unit_id,
+            memberships__is_supervisor=True,
+            is_active=True,
+        )
+    )
+
+
+def sla_sweep(*, now: datetime) -> int:
+    """Every minute: for each clock, warn at 80 % of the time (handler and first owner),
+    breach at 100 % (supervisor, level 1) and escalate at 200 % (managers, level 2). Each
+    step happens once per case and clock (unique event keys), even with two sweeps at once.
+    Set-based: only open, unpaused cases whose stored due time has come are read."""
+    with job_run("sla_sweep") as run:
+        open_running = Ticket.objects.filter(
+            status__in=workflow.OPEN_STATES, has_sla=True
+        ).exclude(status__in=workflow.PAUSED_STATES)
+        for clock in CLOCKS:
+            due_field, done_field = f"{clock}_due_at", _done_field(clock)
+            # Only rows whose stored 80 % point has come (indexed); the exact steps are
+            # decided per row, and each happens once (unique event key).
+            candidates = open_running.filter(
+                **{f"{done_field}__isnull": True, f"{clock}_warn_at__lte": now}
+            ).select_related("first_owner", "handler")
+            for ticket in candidates:
+                due = getattr(ticket, due_field)
+                total = (due - ticket.created_at).total_seconds()
+                elapsed = (now - ticket.created_at).total_seconds()
+                steps = ["warning"]
+                if now >= due:
+                    steps.append("breach")
+                if total > 0 and elapsed >= MANAGER_AT * total:
+                    steps.append("manager")
+                for step in steps:
+                    run.items += _escalation_step(ticket, clock, step, now=now)
+    return run.items
+
+
+def _escalation_step(ticket: Ticket, clock: str, step: str, *, now: datetime) -> int:
+    """Record one escalation step once (the unique key makes a concurrent second sweep a
+    no-op) and alert the people it concerns. Returns 1 when this call recorded it."""
+    key = f"sla:{ticket.pk}:{clock}:{step}"
+    event_type = {
+        "warning": TicketEvent.Type.SLA_WARNING,
+        "breach": TicketEvent.Type.SLA_BREACHED,
+        "manager": TicketEvent.Type.ESCALATED,
+    }[step]
+    try:
+        with transaction.atomic():
+            _record(
+                ticket,
+                event_type,
+                None,
+                data={"clock": clock, "step": step},
+                key=key,
+                at=now,
+            )
+            level = {"warning": 0, "breach": 1, "manager": 2}[step]
+            if level:
+                Ticket.objects.filter(pk=ticket.pk, escalation_level__lt=level).update(
+                    escalation_level=level
+                )
+    except IntegrityError:
+        return 0
+    owners = {ticket.first_owner} | ({ticket.handler} if ticket.handler else set())
+    title_args = {"number": ticket.number, "clock": clock.replace("_", " ")}
+    if step == "warning":
+        _alert(ticket, owners, kind="sla_warning", key=key,
+               title=_("%(number)s: the %(clock)s time is 80%% used") % title_args)  # fmt: skip
+    elif step == "breach":
+        _alert(ticket, owners | _supervisors(ticket.unit_id), kind="sla_breached", key=key,
+               title=_("%(number)s: the %(clock)s time is breached") % title_args)  # fmt: skip
+    else:
+        managers = set(User.objects.filter(groups__name=Role.MANAGER, is_active=True))
+        _alert(ticket, owners | managers, kind="sla_escalated", key=key,
+               title=_("%(number)s: %(clock)s at twice its time") % title_args)  # fmt: skip
+    return 1
+
+
+def handover_sweep(*, now: datetime) -> int:
+    """Handovers not accepted in time expire and escalate to the receiving supervisor
+    (domain §6 rule 5). Set-based on the stored acceptance due time; once per handover."""
+    with job_run("handover_sweep") as run:
+        overdue = Handover.objects.filter(
+            status=Handover.Status.REQUESTED, accept_due_at__lt=now
+        ).select_related("ticket", "to_unit")
+        for handover in overdue:
+            if not Handover.objects.filter(
+                pk=handover.pk, status=Handover.Status.REQUESTED
+            ).update(status=Handover.Status.EXPIRED, decided_at=now):
+                continue
+            _record(handover.ticket, TicketEvent.Type.ESCALATED, None,
+                    data={"handover": handover.pk, "step": "handover_expired"},
+                    key=f"handover-expired:{handover.pk}", at=now)  # fmt: skip
+            recipients = _supervisors(handover.to_unit_id) | {
+                handover.ticket.first_owner
+            }
+            _alert(handover.ticket, recipients,
+                   kind="handover_expired", key=f"handover-expired:{handover.pk}",
+                   title=_("%(number)s: a handover to %(unit)s was not accepted in time")
+                   % {"number": handover.ticket.number, "unit": handover.to_unit.name})  # fmt: skip
+            run.items += 1
+    return run.items

@@ -1,0 +1,186 @@
+"""The ticket lifecycle (domain §6): statuses, the one transition table, who may fire each
+edge, and pure predicates. No database access.
+
+    new → acknowledged → in_progress ⇄ waiting_parts | waiting_customer
+    acknowledged | in_progress → resolved → awaiting_follow_up → closed
+    awaiting_follow_up → reopened → in_progress   (dissatisfied follow-up)
+    closed → reopened                               (same fault within the reopen window)
+    any open state → cancelled | duplicate          (with a reason)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.exceptions import ActionForbidden, InvalidTransition
+from aftersales.roles import Role
+
+
+class TicketStatus(models.TextChoices):
+    """Where a case is in its lifecycle."""
+
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_PARTS = "waiting_parts", _("Waiting for parts")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+    RESOLVED = "resolved", _("Resolved")
+    AWAITING_FOLLOW_UP = "awaiting_follow_up", _("Awaiting follow-up")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+class TicketAction(models.TextChoices):
+    """Named actions (API action names and buttons)."""
+
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge")
+    START = "start", _("Start work")
+    PAUSE_PARTS = "pause_parts", _("Wait for parts")
+    PAUSE_CUSTOMER = "pause_customer", _("Wait for the customer")
+    RESUME = "resume", _("Resume")
+    RESOLVE = "resolve", _("Resolve")
+    AWAIT_FOLLOW_UP = "await_follow_up", _("Hand to follow-up")
+    CLOSE = "close", _("Close")
+    REOPEN = "reopen", _("Reopen")
+    CANCEL = "cancel", _("Cancel")
+    MARK_DUPLICATE = "mark_duplicate", _("Mark as duplicate")
+
+
+S = TicketStatus
+A = TicketAction
+STAFF = frozenset(
+    {Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
+)
+WORKERS = frozenset({Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR})
+CLOSERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.FOLLOWUP_AGENT, Role.MANAGER})
+LEADS = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+
+OPEN_STATES = frozenset(
+    {
+        S.NEW,
+        S.ACKNOWLEDGED,
+        S.IN_PROGRESS,
+        S.WAITING_PARTS,
+        S.WAITING_CUSTOMER,
+        S.REOPENED,
+    }
+)
+PAUSED_STATES = frozenset({S.WAITING_PARTS, S.WAITING_CUSTOMER})
+FINAL_STATES = frozenset({S.CLOSED, S.CANCELLED, S.DUPLICATE})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One allowed edge: the action, the roles that may fire it (empty: the system only,
+    e.g. the follow-up loop), whether it pauses the SLA clocks, whether a note is needed,
+    and which guard (services.py checks it) must hold."""
+
+    action: TicketAction
+    roles: frozenset[str] = frozenset()
+    pauses_sla: bool = False
+    needs_note: bool = False
+    guard: str = ""
+
+
+def _end() -> dict[TicketStatus, Rule]:
+    """The cancel/duplicate edges every open state has (a reason is required)."""
+    return {
+        S.CANCELLED: Rule(A.CANCEL, STAFF, needs_note=True),
+        S.DUPLICATE: Rule(A.MARK_DUPLICATE, STAFF, needs_note=True),
+    }
+
+
+TRANSITIONS: dict[TicketStatus, dict[TicketStatus, Rule]] = {
+    S.NEW: {S.ACKNOWLEDGED: Rule(A.ACKNOWLEDGE, STAFF), **_end()},
+    S.ACKNOWLEDGED: {
+        S.IN_PROGRESS: Rule(A.START, STAFF),
+        S.RESOLVED: Rule(A.RESOLVE, WORKERS | LEADS, guard="resolution"),
+        **_end(),
+    },
+    S.IN_PROGRESS: {
+        S.WAITING_PARTS: Rule(A.PAUSE_PARTS, WORKERS | LEADS, pauses_sla=True),
+        S.WAITING_CUSTOMER: Rule(A.PAUSE_CUSTOMER, WORKERS | LEADS, pauses_sla=True),
+        S.RESOLVED: Rule(A.RESOLVE, WORKERS | LEADS, guard="resolution"),
+        **_end(),
+    },
+    S.WAITING_PARTS: {S.IN_PROGRESS: Rule(A.RESUME, WORKERS | LEADS), **_end()},
+    S.WAITING_CUSTOMER: {S.IN_PROGRESS: Rule(A.RESUME, WORKERS | LEADS), **_end()},
+    S.RESOLVED: {
+        S.AWAITING_FOLLOW_UP: Rule(A.AWAIT_FOLLOW_UP),
+        # Types the standard does not follow up (e.g. consultations) close from here.
+        S.CLOSED: Rule(A.CLOSE, CLOSERS, guard="follow_up"),
+    },
+    S.AWAITING_FOLLOW_UP: {
+        S.CLOSED: Rule(A.CLOSE, CLOSERS, guard="follow_up"),
+        S.REOPENED: Rule(A.REOPEN, CLOSERS | LEADS, needs_note=True),
+    },
+    S.REOPENED: {S.IN_PROGRESS: Rule(A.START, STAFF), **_end()},
+    S.CLOSED: {
+        S.REOPENED: Rule(
+            A.REOPEN, CLOSERS | LEADS, needs_note=True, guard="reopen_window"
+        )
+    },
+    S.CANCELLED: {},
+    S.DUPLICATE: {},
+}
+
+
+def rule_for(current: str, target: str) -> Rule:
+    """The rule of current → target; InvalidTransition when there is none."""
+    rule = TRANSITIONS.get(TicketStatus(current), {}).get(TicketStatus(target))
+    if rule is None:
+        raise InvalidTransition(
+            _("A case that is %(current)s cannot become %(target)s.")
+            % {
+                "current": TicketStatus(current).label,
+                "target": TicketStatus(target).label,
+            }
+        )
+    return rule
+
+
+def target_of(current: str, action: str) -> TicketStatus:
+    """Where `action` leads from `current`; InvalidTransition when it is not allowed."""
+    for target, rule in TRANSITIONS.get(TicketStatus(current), {}).items():
+        if rule.action == action:
+            return target
+    label = TicketAction(action).label if action in TicketAction.values else action
+    raise InvalidTransition(
+        _("“%(action)s” is not possible for a case that is %(current)s.")
+        % {"action": label, "current": TicketStatus(current).label}
+    )
+
+
+def check(current: str, target: str, *, roles: set[str] | None) -> Rule:
+    """Raise InvalidTransition unless the edge exists, ActionForbidden unless `roles` may
+    fire it (`roles=None`: the system is acting)."""
+    rule = rule_for(current, target)
+    if roles is not None and not roles & rule.roles:
+        raise ActionForbidden(
+            _("Your role does not allow “%(action)s”.") % {"action": rule.action.label}
+        )
+    return rule
+
+
+def allowed_actions(current: str, *, roles: set[str]) -> list[TicketAction]:
+    """The actions a person with `roles` may take now (for buttons and the API)."""
+    return [
+        rule.action
+        for rule in TRANSITIONS.get(TicketStatus(current), {}).values()
+        if roles & rule.roles
+    ]
+
+
+def is_open(status: str) -> bool:
+    """An open case still needs work (SLA clocks may run)."""
+    return status in OPEN_STATES
+
+
+def sla_paused(status: str) -> bool:
+    """Waiting for parts or for the customer pauses the SLA clocks (not legal day counts)."""
+    return status in PAUSED_STATES
