@@ -381,6 +381,10 @@ SPECTACULAR_SETTINGS = {
         "ValidityEventKindEnum": "feedback.models.archive.ValidityEvent.Kind",
         "ImportKindEnum": "feedback.models.archive.ImportJob.Kind",
         "ConsentKindEnum": "feedback.models.archive.ConsentChange.Kind",
+        "TicketStatusEnum": "tickets.workflow.TicketStatus",
+        "CaseTypeEnum": "standards.parameters.CaseType",
+        "TicketEventTypeEnum": "tickets.models.TicketEvent.Type",
+        "HandoverStatusEnum": "tickets.models.Handover.Status",
     },
 }
 

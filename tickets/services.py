@@ -651,3 +651,46 @@ def handover_sweep(*, now: datetime) -> int:
                    % {"number": handover.ticket.number, "unit": handover.to_unit.name})  # fmt: skip
             run.items += 1
     return run.items
+
+
+@transaction.atomic
+def ticket_resolve(
+    *,
+    ticket: Ticket,
+    actor: User,
+    cause_code: str,
+    liability: str,
+    resolution: str = "",
+) -> Ticket:
+    """Record cause, liability and resolution, then resolve (the guards still apply: the
+    customer must have been told). The case then waits for its follow-up when the standard
+    covers its type."""
+    ticket_set_resolution(
+        ticket=ticket, actor=actor, cause_code=cause_code, liability=liability,
+        resolution=resolution,
+    )  # fmt: skip
+    ticket.refresh_from_db()
+    ticket = ticket_transition(ticket=ticket, action=TicketAction.RESOLVE, actor=actor)
+    coverage = get_path(
+        ticket.standard_version.parameters if ticket.standard_version else {},
+        f"followup.coverage.{ticket.type}",
+        1,
+    )
+    if coverage:
+        ticket = ticket_transition(
+            ticket=ticket, action=TicketAction.AWAIT_FOLLOW_UP, actor=None
+        )
+    return ticket
+
+
+def ticket_pause(*, ticket: Ticket, actor: User, reason: str, note: str = "") -> Ticket:
+    """Wait for parts or for the customer (SLA clocks pause)."""
+    actions = {
+        "parts": TicketAction.PAUSE_PARTS,
+        "customer": TicketAction.PAUSE_CUSTOMER,
+    }
+    if reason not in actions:
+        raise ValidationError({"reason": [_("Choose “parts” or “customer”.")]})
+    return ticket_transition(
+        ticket=ticket, action=actions[reason], actor=actor, note=note
+    )

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("standards.api.urls")),
     path("", include("feedback.archive.api.urls")),
+    path("", include("tickets.api.urls")),
 ]
