@@ -10,3 +10,14 @@ class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from feedback.archive.selectors import (
+            TIMELINE_PROVIDERS,
+            register_timeline_provider,
+        )
+
+        from .timeline import customer_cases
+
+        if customer_cases not in TIMELINE_PROVIDERS:
+            register_timeline_provider(customer_cases)

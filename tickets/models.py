@@ -39,14 +39,21 @@ class TicketQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> TicketQuerySet:
         """Who sees which case (domain §3): managers, quality managers and administrators
-        all; supervisors their units' subtrees; other staff the cases of their units and
-        those they own or handle; a customer their own cases; anyone else nothing."""
+        all; supervisors their units' subtrees; other staff the cases of their units, those
+        they own or handle, and those handed over to them or their units; a customer their
+        own cases; anyone else nothing."""
         if not user.is_authenticated:
             return self.none()
         if user.has_role("manager", "quality_manager", "admin"):
             return self
         if user.is_staff_member:
-            condition = Q(first_owner=user) | Q(handler=user) | Q(unit__members=user)
+            condition = (
+                Q(first_owner=user)
+                | Q(handler=user)
+                | Q(unit__members=user)
+                | Q(handovers__to_user=user)
+                | Q(handovers__to_unit__members=user)
+            )
             supervised = [
                 m.unit.path
                 for m in user.memberships.select_related("unit")

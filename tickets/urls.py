@@ -7,6 +7,12 @@ from . import views
 app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="ticket-list"),
+    path("new/", views.ticket_create, name="ticket-create"),
+    path("handovers/<int:pk>/decide/", views.handover_decide, name="handover-decide"),
     path("<str:number>/", views.ticket_detail, name="ticket-detail"),
     path("<str:number>/action/", views.ticket_action, name="ticket-action"),
+    path("<str:number>/handover/", views.ticket_handover, name="ticket-handover"),
+    path("<str:number>/inform/", views.ticket_inform, name="ticket-inform"),
+    path("<str:number>/resolve/", views.ticket_resolve, name="ticket-resolve"),
+    path("<str:number>/comment/", views.ticket_comment, name="ticket-comment"),
 ]

@@ -2,17 +2,20 @@
 act through the lifecycle buttons; the intake form and handover forms come next)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import DomainError
 from aftersales.views import staff_required
+from feedback.archive import selectors as archive_selectors
 
 from . import selectors, services, workflow
+from .forms import CommentForm, HandoverForm, InformForm, ResolveForm, TicketForm
+from .models import Handover
 
 
 @staff_required
@@ -46,6 +49,17 @@ def ticket_detail(request, number: str):
             ),
             "handovers": selectors.pending_handovers(ticket=ticket),
             "now": timezone.now(),
+            "is_open": workflow.is_open(ticket.status),
+            "handover_form": HandoverForm(),
+            "inform_form": InformForm(),
+            "resolve_form": ResolveForm(
+                initial={"liability": ticket.liability or "none"}
+            ),
+            "comment_form": CommentForm(),
+            "can_resolve": "resolve"
+            in workflow.allowed_actions(
+                ticket.status, roles=set(request.user.role_names)
+            ),
         },
     )
 
@@ -70,4 +84,153 @@ def ticket_action(request, number: str):
         )
     else:
         messages.success(request, _("Done."))
+    return redirect(ticket)
+
+
+@staff_required
+def ticket_create(request):
+    """Log a case in seconds: find the customer (phone, name, serial…), pick the product,
+    type and priority, describe the fault. You become its first owner."""
+    q = request.GET.get("q", "")
+    customer = None
+    if request.GET.get("customer"):
+        customer = archive_selectors.customer_get(
+            user=request.user, pk=int(request.GET["customer"])
+        )
+    matches = (
+        archive_selectors.customer_list(user=request.user, q=q)[:10]
+        if q and customer is None
+        else []
+    )
+    form = TicketForm(request.POST or None, customer=customer)
+    if request.method == "POST" and customer is not None and form.is_valid():
+        try:
+            ticket = services.ticket_open(
+                actor=request.user, customer=customer, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                _("Case %(number)s opened; you are its first owner.")
+                % {"number": ticket.number},
+            )
+            return redirect(ticket)
+    return render(
+        request,
+        "tickets/ticket_form.html",
+        {"q": q, "matches": matches, "customer": customer, "form": form},
+    )
+
+
+def _form_error_message(request, form) -> None:
+    messages.error(
+        request, " ".join(f"{e}" for errors in form.errors.values() for e in errors)
+    )
+
+
+@staff_required
+@require_POST
+def ticket_handover(request, number: str):
+    """Request a handover to a unit or person."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = HandoverForm(request.POST)
+    if not form.is_valid():
+        _form_error_message(request, form)
+        return redirect(ticket)
+    try:
+        services.handover_request(
+            ticket=ticket, actor=request.user, **form.cleaned_data
+        )
+    except (DomainError, ValidationError) as exc:
+        messages.error(
+            request,
+            " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc),
+        )
+    else:
+        messages.success(request, _("Handover requested."))
+    return redirect(ticket)
+
+
+@staff_required
+@require_POST
+def handover_decide(request, pk: int):
+    """Accept or reject (with a reason) a handover addressed to me or my unit."""
+    handover = get_object_or_404(
+        Handover.objects.select_related("ticket"),
+        pk=pk,
+        status=Handover.Status.REQUESTED,
+    )
+    try:
+        if request.POST.get("decision") == "accept":
+            services.handover_accept(handover=handover, actor=request.user)
+            messages.success(request, _("You took over the case."))
+        else:
+            services.handover_reject(
+                handover=handover,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("Handover rejected; the coordinator decides."))
+    except PermissionDenied:
+        messages.error(request, _("This handover is addressed to someone else."))
+    except (DomainError, ValidationError) as exc:
+        messages.error(
+            request,
+            " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc),
+        )
+    return redirect(handover.ticket)
+
+
+@staff_required
+@require_POST
+def ticket_inform(request, number: str):
+    """Record what the customer was told."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = InformForm(request.POST)
+    if form.is_valid():
+        services.ticket_inform_customer(
+            ticket=ticket, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, _("Recorded: the customer was informed."))
+    else:
+        _form_error_message(request, form)
+    return redirect(ticket)
+
+
+@staff_required
+@require_POST
+def ticket_resolve(request, number: str):
+    """Resolve with cause, liability and resolution."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        _form_error_message(request, form)
+        return redirect(ticket)
+    try:
+        services.ticket_resolve(ticket=ticket, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(
+            request, " ".join(m for ms in exc.message_dict.values() for m in ms)
+        )
+    else:
+        messages.success(request, _("Resolved."))
+    return redirect(ticket)
+
+
+@staff_required
+@require_POST
+def ticket_comment(request, number: str):
+    """Add an internal note or a customer-visible reply."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.ticket_comment(ticket=ticket, actor=request.user, **form.cleaned_data)
+    else:
+        _form_error_message(request, form)
     return redirect(ticket)
