@@ -16,6 +16,14 @@ from standards.parameters import CaseType, Channel, Priority
 
 from .workflow import OPEN_STATES, TicketStatus
 
+# The clocks of a case and the stamp that stops each one.
+CLOCK_DONE_FIELDS = {
+    "acknowledge": "acknowledged_at",
+    "first_contact": "first_contact_at",
+    "onsite": "onsite_at",
+    "resolve": "resolved_at",
+}
+
 
 class Liability(models.TextChoices):
     """Who is liable for the fault (decides recourse)."""

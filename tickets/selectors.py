@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404
 from aftersales.models import User
 
 from . import workflow
-from .models import Handover, Ticket, TicketEvent
+from .models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
 
 CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
 
 
 def _done_field(clock: str) -> str:
-    return "acknowledged_at" if clock == "acknowledge" else f"{clock}_at"
+    return CLOCK_DONE_FIELDS[clock]
 
 
 def overdue_condition(now: datetime) -> Q:
@@ -41,10 +41,10 @@ def ticket_list(
     elif view == "units":
         tickets = tickets.filter(unit__in=user.units.all())
     elif view == "awaiting":
+        # One filter() call, so both conditions hold for the same handover.
         tickets = tickets.filter(
-            handovers__status=Handover.Status.REQUESTED,
-        ).filter(
-            Q(handovers__to_user=user) | Q(handovers__to_unit__in=user.units.all())
+            Q(handovers__status=Handover.Status.REQUESTED)
+            & (Q(handovers__to_user=user) | Q(handovers__to_unit__in=user.units.all()))
         )
     elif view == "overdue" and now is not None:
         tickets = tickets.filter(status__in=workflow.OPEN_STATES).filter(

@@ -25,7 +25,7 @@ from standards import sla
 from standards.parameters import get_path
 
 from . import workflow
-from .models import Handover, Ticket, TicketEvent
+from .models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
 from .workflow import TicketAction, TicketStatus
 
 CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
@@ -259,9 +259,7 @@ def ticket_transition(
         fields["paused_at"] = None
         for clock in CLOCKS:
             due = getattr(ticket, f"{clock}_due_at")
-            done = getattr(
-                ticket, f"{clock}_at" if clock != "acknowledge" else "acknowledged_at"
-            )
+            done = getattr(ticket, CLOCK_DONE_FIELDS[clock])
             if due is not None and done is None:
                 fields[f"{clock}_due_at"] = due + paused
                 warn = getattr(ticket, f"{clock}_warn_at")
@@ -365,7 +363,6 @@ def ticket_comment(
 # --- Handovers --------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def handover_request(
     *,
     ticket: Ticket,
@@ -377,7 +374,38 @@ def handover_request(
     commitment_hours: Decimal | None = None,
 ) -> Handover:
     """Hand the work to a person or a unit. The receiver accepts or rejects to a
-    coordinator; a case can never go straight back to the unit it came from (no bounce)."""
+    coordinator; a case can never go straight back to the unit it came from (no bounce).
+    A refused bounce is still counted (domain §8), so the refusal is outside the
+    transaction that would roll the count back."""
+    try:
+        return _handover_request(
+            ticket=ticket, actor=actor, reason=reason, to_unit=to_unit, to_user=to_user,
+            commitment=commitment, commitment_hours=commitment_hours,
+        )  # fmt: skip
+    except _Bounce as bounce:
+        Ticket.objects.filter(pk=ticket.pk).update(bounce_count=F("bounce_count") + 1)
+        raise DomainError(
+            _("No bounce: this case came from %(unit)s. Accept it, or reject it to your "
+              "coordinator with a reason.") % {"unit": bounce.unit.name}
+        ) from None  # fmt: skip
+
+
+class _Bounce(Exception):  # noqa: N818  # internal signal, never leaves this module
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+
+@transaction.atomic
+def _handover_request(
+    *,
+    ticket: Ticket,
+    actor: User,
+    reason: str,
+    to_unit: Unit | None,
+    to_user: User | None,
+    commitment: str,
+    commitment_hours: Decimal | None,
+) -> Handover:
     _require_staff(actor)
     if not workflow.is_open(ticket.status):
         raise DomainError(_("Only an open case is handed over."))
@@ -397,11 +425,7 @@ def handover_request(
         and to_unit.pk == last.from_unit_id
         and ticket.unit_id == last.to_unit_id
     ):
-        Ticket.objects.filter(pk=ticket.pk).update(bounce_count=F("bounce_count") + 1)
-        raise DomainError(
-            _("No bounce: this case came from %(unit)s. Accept it, or reject it to your "
-              "coordinator with a reason.") % {"unit": to_unit.name}
-        )  # fmt: skip
+        raise _Bounce(to_unit)
     now = timezone.now()
     hours = get_path(
         ticket.standard_version.parameters if ticket.standard_version else {},
@@ -450,6 +474,10 @@ def handover_accept(*, handover: Handover, actor: User) -> Handover:
     starts now; the first owner stays accountable. An acknowledged case starts."""
     if not _may_receive(handover, actor):
         raise PermissionDenied(_("This handover is addressed to someone else."))
+    if not workflow.is_open(handover.ticket.status):
+        raise DomainError(
+            _("This case is no longer open; the handover cannot be accepted.")
+        )
     now = timezone.now()
     commitment_due = (
         now + timedelta(hours=float(handover.commitment_hours))
@@ -535,7 +563,7 @@ def handover_reject(*, handover: Handover, actor: User, reason: str) -> Handover
 
 
 def _done_field(clock: str) -> str:
-    return "acknowledged_at" if clock == "acknowledge" else f"{clock}_at"
+    return CLOCK_DONE_FIELDS[clock]
 
 
 def _alert(
@@ -694,3 +722,45 @@ def ticket_pause(*, ticket: Ticket, actor: User, reason: str, note: str = "") ->
     return ticket_transition(
         ticket=ticket, action=actions[reason], actor=actor, note=note
     )
+
+
+@transaction.atomic
+def ticket_record_follow_up(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    outcome: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> Ticket:
+    """Record a follow-up outcome on the case (called by the follow-up loop): "satisfied"
+    or "dissatisfied" complete it; "unreachable" completes it only with a supervisor's
+    note (domain §6 close guard). Unreachable is never counted as satisfied."""
+    if outcome not in {"satisfied", "dissatisfied", "unreachable"}:
+        raise ValidationError({"outcome": [_("Unknown follow-up outcome.")]})
+    if outcome == "unreachable" and not (
+        note.strip()
+        and actor is not None
+        and actor.has_role(Role.SUPERVISOR, Role.MANAGER)
+    ):
+        raise ValidationError(
+            {
+                "note": [
+                    _(
+                        "An unreachable customer needs a supervisor's note to close the case."
+                    )
+                ]
+            }
+        )
+    at = at or timezone.now()
+    if outcome in {"satisfied", "unreachable"}:
+        Ticket.objects.filter(pk=ticket.pk).update(follow_up_completed_at=at)
+        ticket.follow_up_completed_at = at
+    _record(
+        ticket,
+        TicketEvent.Type.FOLLOW_UP,
+        actor,
+        data={"outcome": outcome, "note": note},
+        at=at,
+    )
+    return ticket

@@ -34,13 +34,13 @@ def test_log_hand_over_accept_and_resolve_a_case(page: Page, live_server):
     page.get_by_test_id("customer-matches").get_by_role("link", name="Choose").click()
     page.get_by_label("Product").select_option(index=1)
     page.get_by_label("Type").select_option("repair")
-    page.get_by_label("Title").fill("Fridge does not cool")
+    page.get_by_label("Title").fill("Fridge warm since Monday")
     page.get_by_label("What happened").fill(
         "Since yesterday the fridge is warm inside."
     )
     page.get_by_role("button", name="Open case").click()
     expect(page.get_by_text("you are its first owner")).to_be_visible()
-    ticket = Ticket.objects.get(title="Fridge does not cool")
+    ticket = Ticket.objects.get(title="Fridge warm since Monday")
     assert ticket.first_owner.username == "agent"
     assert ticket.standard_version is not None
 

@@ -1,0 +1,398 @@
+"""The sweeps of the tickets app (tickets/services.py): the SLA ladder (warn at 80 %, breach
+at 100 %, escalate at 200 %, each step once, paused and met clocks skipped, a JobRun per
+run), the handover-acceptance sweep, and, on PostgreSQL, real concurrency: two sweeps at
+once and two people firing the same transition."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+
+from aftersales.exceptions import InvalidTransition, StaleObject
+from aftersales.models import JobRun, Notification, User
+from standards import services as standard_services
+from tests.aftersales.factories import UnitFactory, UserFactory
+from tests.feedback.factories import customer
+from tests.tickets.factories import act, open_ticket, service_standard
+from tickets import services
+from tickets.models import Handover, Ticket, TicketEvent
+from tickets.workflow import TicketAction, TicketStatus
+
+pytestmark = pytest.mark.django_db
+
+A = TicketAction
+S = TicketStatus
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+H = timedelta(hours=1)
+ON_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="real row locking and concurrent transactions need PostgreSQL "
+    "(SQLite serialises writers and ignores select_for_update)",
+)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def standard(clock, unit_tree, manager_user):
+    """Default parameters, calendar hours: P3 acknowledge and first contact 24 h, resolve
+    168 h; handover acceptance 4 h."""
+    author = UserFactory(
+        username="qm", roles=["quality_manager"], units=[unit_tree["co"]]
+    )
+    return service_standard(
+        author=author, approver=manager_user, owner_unit=unit_tree["co"]
+    )
+
+
+@pytest.fixture
+def people(unit_tree, agent_user, technician_user, supervisor_user, manager_user):
+    """Li (hotline agent), Liu (workshop technician), Chen (supervises hotline and
+    workshop), Zhou (workshop supervisor), Sun (hotline supervisor only), Wang (manager)."""
+    UserFactory(username="zhou", roles=["supervisor"], supervises=[unit_tree["ws"]])
+    UserFactory(username="sun", roles=["supervisor"], supervises=[unit_tree["hot"]])
+
+
+@pytest.fixture
+def workshop_case(standard, people, agent_user, technician_user, unit_tree):
+    """A P3 consultation Li opened at NOW, acknowledged and told the customer about at
+    once, handed to and accepted by the workshop: only the resolve clock (168 h) runs."""
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    ticket = open_ticket(actor=agent_user, customer=zhang, type="consultation")
+    act(ticket, agent_user, A.ACKNOWLEDGE)
+    services.ticket_inform_customer(
+        ticket=ticket, actor=agent_user, message="We are looking into it."
+    )
+    handover = services.handover_request(
+        ticket=ticket, actor=agent_user, to_unit=unit_tree["ws"], reason="Diagnosis"
+    )
+    services.handover_accept(handover=handover, actor=technician_user)
+    ticket.refresh_from_db()
+    assert ticket.resolve_due_at == NOW + 168 * H
+    assert (ticket.handler, ticket.unit) == (technician_user, unit_tree["ws"])
+    return ticket
+
+
+def sla_events(ticket) -> list[tuple[str, str | None]]:
+    return list(
+        TicketEvent.objects.filter(
+            ticket=ticket, type__in=["sla_warning", "sla_breached", "escalated"]
+        )
+        .order_by("pk")
+        .values_list("type", "key")
+    )
+
+
+def notified(kind: str) -> list[str]:
+    return sorted(
+        Notification.objects.filter(kind=kind).values_list(
+            "recipient__username", flat=True
+        )
+    )
+
+
+def level(ticket) -> int:
+    return Ticket.objects.get(pk=ticket.pk).escalation_level
+
+
+# --- The SLA ladder -------------------------------------------------------------------------------
+
+
+def test_sla_sweep_does_nothing_before_80_percent(workshop_case):
+    assert services.sla_sweep(now=NOW + timedelta(hours=134, minutes=23)) == 0
+
+    assert sla_events(workshop_case) == []
+    assert level(workshop_case) == 0
+
+
+def test_sla_sweep_warns_the_handler_and_first_owner_at_80_percent(workshop_case):
+    # 80 % of 168 h = 134 h 24 min
+    count = services.sla_sweep(now=NOW + timedelta(hours=134, minutes=24))
+
+    assert count == 1
+    pk = workshop_case.pk
+    assert sla_events(workshop_case) == [("sla_warning", f"sla:{pk}:resolve:warning")]
+    assert notified("sla_warning") == ["li", "liu"]
+    assert notified("sla_breached") == []
+    assert level(workshop_case) == 0
+
+
+def test_sla_sweep_breaches_at_100_percent_and_alerts_the_units_supervisors(
+    workshop_case,
+):
+    services.sla_sweep(now=NOW + 140 * H)
+
+    count = services.sla_sweep(now=NOW + 168 * H)
+
+    assert count == 1
+    pk = workshop_case.pk
+    assert sla_events(workshop_case) == [
+        ("sla_warning", f"sla:{pk}:resolve:warning"),
+        ("sla_breached", f"sla:{pk}:resolve:breach"),
+    ]
+    assert level(workshop_case) == 1
+    # the workshop's supervisors (not the hotline's), with the owners
+    assert notified("sla_breached") == ["chen", "li", "liu", "zhou"]
+    assert notified("sla_escalated") == []
+    event = TicketEvent.objects.get(key=f"sla:{pk}:resolve:breach")
+    assert event.actor is None
+    assert event.at == NOW + 168 * H
+    assert event.data == {"clock": "resolve", "step": "breach"}
+
+
+def test_sla_sweep_escalates_to_the_managers_at_200_percent(workshop_case):
+    services.sla_sweep(now=NOW + 170 * H)
+
+    count = services.sla_sweep(now=NOW + 336 * H)
+
+    assert count == 1
+    pk = workshop_case.pk
+    assert sla_events(workshop_case)[-1] == ("escalated", f"sla:{pk}:resolve:manager")
+    assert level(workshop_case) == 2
+    assert notified("sla_escalated") == ["li", "liu", "wang"]
+
+
+def test_running_the_sla_sweep_twice_records_each_step_once(workshop_case):
+    later = NOW + 400 * H
+
+    first = services.sla_sweep(now=later)
+    notifications = Notification.objects.count()
+    second = services.sla_sweep(now=later)
+
+    assert (first, second) == (3, 0)
+    pk = workshop_case.pk
+    for step in ("warning", "breach", "manager"):
+        assert TicketEvent.objects.filter(key=f"sla:{pk}:resolve:{step}").count() == 1
+    assert len(sla_events(workshop_case)) == 3
+    assert Notification.objects.count() == notifications
+    assert level(workshop_case) == 2
+    runs = JobRun.objects.filter(name="sla_sweep").order_by("pk")
+    assert [(r.status, r.items) for r in runs] == [("succeeded", 3), ("succeeded", 0)]
+
+
+def test_sla_sweep_skips_a_paused_case(workshop_case, technician_user):
+    act(workshop_case, technician_user, A.PAUSE_CUSTOMER)
+
+    assert services.sla_sweep(now=NOW + 400 * H) == 0
+
+    assert sla_events(workshop_case) == []
+    assert level(workshop_case) == 0
+    (run,) = JobRun.objects.filter(name="sla_sweep")
+    assert (run.status, run.items) == ("succeeded", 0)
+
+
+def test_sla_sweep_skips_a_met_clock(clock, standard, people, agent_user):
+    # given: acknowledged at once, the customer never called (both 24 h clocks)
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    ticket = open_ticket(actor=agent_user, customer=zhang, type="consultation")
+    act(ticket, agent_user, A.ACKNOWLEDGE)
+
+    services.sla_sweep(now=NOW + 25 * H)
+
+    pk = ticket.pk
+    assert sla_events(ticket) == [
+        ("sla_warning", f"sla:{pk}:first_contact:warning"),
+        ("sla_breached", f"sla:{pk}:first_contact:breach"),
+    ]
+    assert level(ticket) == 1
+
+
+def test_sla_sweep_skips_closed_and_no_sla_cases(clock, standard, people, agent_user):
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    no_sla = open_ticket(actor=agent_user, customer=zhang, has_sla=False)
+    cancelled = open_ticket(actor=agent_user, customer=zhang)
+    act(cancelled, agent_user, A.CANCEL, note="Duplicate call.")
+
+    assert services.sla_sweep(now=NOW + 400 * H) == 0
+
+    assert TicketEvent.objects.filter(key__startswith="sla:").count() == 0
+    assert (level(no_sla), level(cancelled)) == (0, 0)
+
+
+# --- The handover sweep ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pending_handover(standard, people, agent_user, unit_tree):
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    ticket = open_ticket(actor=agent_user, customer=zhang)
+    handover = services.handover_request(
+        ticket=ticket, actor=agent_user, to_unit=unit_tree["ws"], reason="Diagnosis"
+    )
+    assert handover.accept_due_at == NOW + 4 * H
+    return handover
+
+
+def test_handover_sweep_leaves_a_handover_that_is_not_yet_due(pending_handover):
+    assert services.handover_sweep(now=NOW + 4 * H) == 0
+
+    pending_handover.refresh_from_db()
+    assert pending_handover.status == Handover.Status.REQUESTED
+    assert notified("handover_expired") == []
+    (run,) = JobRun.objects.filter(name="handover_sweep")
+    assert (run.status, run.items) == ("succeeded", 0)
+
+
+def test_handover_sweep_expires_an_overdue_handover_once_and_alerts_the_receivers(
+    pending_handover,
+):
+    later = NOW + 5 * H
+
+    first = services.handover_sweep(now=later)
+    second = services.handover_sweep(now=later + H)
+
+    assert (first, second) == (1, 0)
+    pending_handover.refresh_from_db()
+    assert pending_handover.status == Handover.Status.EXPIRED
+    assert pending_handover.decided_at == later
+    assert pending_handover.decided_by is None
+    (event,) = TicketEvent.objects.filter(type="escalated")
+    assert event.key == f"handover-expired:{pending_handover.pk}"
+    assert event.ticket_id == pending_handover.ticket_id
+    assert event.at == later
+    assert event.data == {"handover": pending_handover.pk, "step": "handover_expired"}
+    # the workshop's supervisors and the first owner, once each
+    assert notified("handover_expired") == ["chen", "li", "zhou"]
+    runs = JobRun.objects.filter(name="handover_sweep").order_by("pk")
+    assert [(r.status, r.items) for r in runs] == [("succeeded", 1), ("succeeded", 0)]
+
+
+def test_handover_sweep_ignores_decided_handovers(pending_handover, technician_user):
+    services.handover_accept(handover=pending_handover, actor=technician_user)
+
+    assert services.handover_sweep(now=NOW + 10 * H) == 0
+
+    assert Handover.objects.get(pk=pending_handover.pk).status == "accepted"
+    assert notified("handover_expired") == []
+
+
+def test_an_expired_handover_frees_the_case_for_a_new_one(pending_handover, agent_user):
+    parts = UnitFactory(code="parts", name="Parts")
+    services.handover_sweep(now=NOW + 5 * H)
+    ticket = Ticket.objects.get(pk=pending_handover.ticket_id)
+
+    again = services.handover_request(
+        ticket=ticket, actor=agent_user, to_unit=parts, reason="Try parts"
+    )
+
+    assert again.status == Handover.Status.REQUESTED
+    assert Handover.objects.filter(ticket=ticket).count() == 2
+
+
+# --- Real concurrency (PostgreSQL) ----------------------------------------------------------------
+
+
+def run_in_threads(*targets) -> list[BaseException | object]:
+    """Run each callable in its own thread (own DB connection), released together;
+    returns each one's result or exception."""
+    barrier = threading.Barrier(len(targets))
+    results: list = [None] * len(targets)
+
+    def runner(index, target):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = target()
+        except BaseException as exc:  # noqa: BLE001  # reported to the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=runner, args=(i, t)) for i, t in enumerate(targets)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sla_sweeps_record_each_step_exactly_once(unit_tree):
+    # given: a case 400 h old (warning, breach and manager steps all due)
+    standard_services.legal_rule_sets_seed()
+    agent = UserFactory(username="li", roles=["agent"], units=[unit_tree["hot"]])
+    manager = UserFactory(username="wang", roles=["manager"], units=[unit_tree["co"]])
+    author = UserFactory(roles=["quality_manager"], units=[unit_tree["co"]])
+    UserFactory(username="zhou", roles=["supervisor"], supervises=[unit_tree["hot"]])
+    with time_machine.travel(NOW, tick=False):
+        service_standard(author=author, approver=manager, owner_unit=unit_tree["co"])
+        zhang = customer(actor=agent, name="Zhang Wei")
+        ticket = open_ticket(actor=agent, customer=zhang, type="consultation")
+    later = NOW + 400 * H
+
+    # when
+    results = run_in_threads(
+        lambda: services.sla_sweep(now=later), lambda: services.sla_sweep(now=later)
+    )
+
+    # then
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    assert (
+        sum(results) == 9
+    )  # 3 clocks (no on-site clock) × 3 steps, split between the two
+    for clock in ("acknowledge", "first_contact", "resolve"):
+        for step in ("warning", "breach", "manager"):
+            key = f"sla:{ticket.pk}:{clock}:{step}"
+            assert TicketEvent.objects.filter(key=key).count() == 1, key
+    assert TicketEvent.objects.filter(key__startswith="sla:").count() == 9
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 2
+    assert (
+        Notification.objects.filter(
+            kind="sla_breached", recipient__username="zhou"
+        ).count()
+        == 3
+    )
+    assert JobRun.objects.filter(name="sla_sweep", status="succeeded").count() == 2
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_two_people_firing_the_same_transition_at_once_move_the_case_once(unit_tree):
+    # given
+    standard_services.legal_rule_sets_seed()
+    li = UserFactory(username="li", roles=["agent"], units=[unit_tree["hot"]])
+    ma = UserFactory(username="ma", roles=["agent"], units=[unit_tree["hot"]])
+    zhang = customer(actor=li, name="Zhang Wei")
+    ticket = open_ticket(actor=li, customer=zhang)
+    copies = [Ticket.objects.get(pk=ticket.pk) for _ in range(2)]
+    actors = [User.objects.get(pk=li.pk), User.objects.get(pk=ma.pk)]
+
+    # when
+    results = run_in_threads(
+        *(
+            lambda c=c, a=a: services.ticket_transition(
+                ticket=c, action=A.ACKNOWLEDGE, actor=a
+            )
+            for c, a in zip(copies, actors, strict=True)
+        )
+    )
+
+    # then
+    succeeded = [r for r in results if isinstance(r, Ticket)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(succeeded) == 1
+    assert len(refused) == 1
+    assert isinstance(refused[0], StaleObject | InvalidTransition)
+    ticket.refresh_from_db()
+    assert ticket.status == S.ACKNOWLEDGED
+    changes = TicketEvent.objects.filter(ticket=ticket, type="status_changed")
+    assert changes.count() == 1
+    assert (
+        changes.get().actor_id
+        == succeeded[0].events.get(type="status_changed").actor_id
+    )
