@@ -186,6 +186,15 @@ class Ticket(models.Model):
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation level"), default=0, editable=False
     )
+    entitlement = models.JSONField(
+        _("entitlement"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Snapshot of the entitlement engine's answer: options, reasons, basis."
+        ),
+    )
     cause_code = models.CharField(
         _("cause code"), max_length=50, blank=True, editable=False
     )

@@ -24,7 +24,7 @@ from standards import selectors as standard_selectors
 from standards import sla
 from standards.parameters import get_path
 
-from . import workflow
+from . import entitlement, workflow
 from .models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
 from .workflow import TicketAction, TicketStatus
 
@@ -154,6 +154,7 @@ def ticket_open(
             *(f"{c}_{k}_at" for c in CLOCKS for k in ("due", "warn")),
         ]
     )
+    ticket_compute_entitlement(ticket=ticket)
     _record(
         ticket,
         TicketEvent.Type.OPENED,
@@ -177,6 +178,49 @@ def ticket_open(
                 email=True,
             )
     return ticket
+
+
+def entitlement_facts(ticket: Ticket, *, report_date) -> entitlement.Facts:
+    """Gather what the entitlement engine needs from the case and its product."""
+    product = ticket.product
+    if product is None:
+        return entitlement.Facts(
+            category="", report_date=report_date, validity_start=None, validity_end=None
+        )
+    return entitlement.Facts(
+        category=product.model.category,
+        report_date=report_date,
+        validity_start=product.validity_start,
+        validity_end=product.validity_end,
+        performance_fault=ticket.type in {"repair", "return", "exchange", "complaint"},
+        invoice_price=product.invoice_price,
+        price_paid=product.price_paid,
+        is_distance_sale=product.is_distance_sale,
+        received_date=product.delivery_date or product.sale_date,
+        failed_repairs=0,  # repair records come with the repairs part of this issue
+    )
+
+
+@transaction.atomic
+def ticket_compute_entitlement(*, ticket: Ticket) -> dict:
+    """Run the entitlement engine for the case now and store the snapshot on it."""
+    legal_sets = standard_selectors.legal_rule_sets_for_validation()
+    parameters = ticket.standard_version.parameters if ticket.standard_version else {}
+    standard = parameters.get("entitlement", {})
+    code = (ticket.product.legal_rule_set if ticket.product else "") or standard.get(
+        "legal_rule_set", ""
+    )
+    legal = legal_sets.get(code, {"parameters": {}, "citations": {}})
+    result = entitlement.compute(
+        entitlement_facts(ticket, report_date=timezone.localdate(ticket.created_at)),
+        standard=standard,
+        legal=legal["parameters"],
+        citations=legal["citations"],
+    ).as_snapshot()
+    result["legal_rule_set"] = code
+    Ticket.objects.filter(pk=ticket.pk).update(entitlement=result)
+    ticket.entitlement = result
+    return result
 
 
 def _set_status(ticket: Ticket, target: str, **fields: Any) -> None:

@@ -13,7 +13,7 @@ from aftersales.exceptions import DomainError
 from aftersales.views import staff_required
 from feedback.archive import selectors as archive_selectors
 
-from . import selectors, services, workflow
+from . import entitlement, selectors, services, workflow
 from .forms import CommentForm, HandoverForm, InformForm, ResolveForm, TicketForm
 from .models import Handover
 
@@ -51,6 +51,13 @@ def ticket_detail(request, number: str):
             "now": timezone.now(),
             "is_open": workflow.is_open(ticket.status),
             "handover_form": HandoverForm(),
+            "entitlement_options": [
+                entitlement.OPTION_LABELS.get(o, o)
+                for o in ticket.entitlement.get("options", [])
+            ],
+            "entitlement_reasons": [
+                entitlement.describe(r) for r in ticket.entitlement.get("reasons", [])
+            ],
             "inform_form": InformForm(),
             "resolve_form": ResolveForm(
                 initial={"liability": ticket.liability or "none"}

@@ -34,7 +34,17 @@ class TicketSerializer(serializers.ModelSerializer):
         }
 
     def get_entitlement(self, ticket) -> dict | None:
-        return None  # the entitlement engine is the next part of the tickets issue
+        if not ticket.entitlement:
+            return None
+        return {
+            "options": ticket.entitlement.get("options", []),
+            "reasons": ticket.entitlement.get("reasons", []),
+            "basis": ticket.entitlement.get("basis", []),
+            "refund_amount": ticket.entitlement.get("refund_amount"),
+            "burden_of_proof_on_business": ticket.entitlement.get(
+                "burden_of_proof_on_business"
+            ),
+        }
 
 
 class TicketCreateInputSerializer(serializers.Serializer):
