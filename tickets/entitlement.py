@@ -228,7 +228,7 @@ def describe(reason: str) -> str:
     if code.startswith("burden_of_proof_within_"):
         return _(
             "Defect within %(months)s months: the business bears the burden of proof"
-        ) % {"months": code.split("_")[3]}
+        ) % {"months": code.split("_")[4]}
     labels = {
         "in_validity": _("Within the 三包 validity period"),
         "out_of_validity": _("Outside the validity period"),
