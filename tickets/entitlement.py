@@ -161,19 +161,22 @@ def compute(
         if facts.category == "vehicle":
             if facts.cumulative_repair_days > int(
                 legal.get("cumulative_repair_days_max", 30)
-            ) or (
-                facts.same_problem_repairs
-                > int(legal.get("repeat_repair_threshold", 4))
             ):
                 result.add([EXCHANGE, RETURN], "vehicle_repair_limits",
                            cite("cumulative_repair_days_max", ""))  # fmt: skip
+                result.refund_amount = result.refund_amount or price
+            if facts.same_problem_repairs > int(
+                legal.get("repeat_repair_threshold", 4)
+            ):
+                result.add([EXCHANGE, RETURN], "vehicle_repair_limits",
+                           cite("repeat_repair_threshold", ""))  # fmt: skip
                 result.refund_amount = result.refund_amount or price
             if facts.current_repair_days > int(
                 legal.get("single_repair_spare_car_days", 5)
             ):
                 result.add([SPARE_CAR], "single_repair_over_limit",
                            cite("single_repair_spare_car_days", ""))  # fmt: skip
-    elif not result.options:
+    elif facts.validity_end is not None and not result.options:
         result.add([PAID_REPAIR], "out_of_validity")
 
     months = _value(standard, legal, "burden_shift_months", None)
@@ -195,6 +198,16 @@ def offers_less(entitlement: Mapping[str, Any], offered: str) -> bool:
         return False
     return RANK.index(offered) > min(RANK.index(o) for o in options)
 
+
+EXCEPTION_LABELS = {
+    "custom_made": gettext_lazy("custom-made goods"),
+    "perishable": gettext_lazy("perishable goods"),
+    "unsealed_digital": gettext_lazy("unsealed digital goods"),
+    "periodicals": gettext_lazy("newspapers and periodicals"),
+    "confirmed_unsuitable_at_purchase": gettext_lazy(
+        "goods confirmed unsuitable for return at purchase"
+    ),
+}
 
 OPTION_LABELS = {
     RETURN: gettext_lazy("Return with refund"),
@@ -236,6 +249,7 @@ def describe(reason: str) -> str:
         "single_repair_over_limit": _("A single repair takes longer than the limit"),
         "no_reason_return_until": _("No-reason return until %(date)s")
         % {"date": value},
-        "no_reason_excluded": _("No-reason return excluded: %(why)s") % {"why": value},
+        "no_reason_excluded": _("No-reason return excluded: %(why)s")
+        % {"why": str(EXCEPTION_LABELS.get(value, value))},
     }
     return str(labels.get(code, reason))

@@ -210,6 +210,10 @@ def ticket_compute_entitlement(*, ticket: Ticket) -> dict:
     code = (ticket.product.legal_rule_set if ticket.product else "") or standard.get(
         "legal_rule_set", ""
     )
+    if code != standard.get("legal_rule_set"):
+        # The standard's values were checked against its own law only (e.g. household
+        # goods); a product under another law (vehicles) gets that law's values.
+        standard = {}
     legal = legal_sets.get(code, {"parameters": {}, "citations": {}})
     result = entitlement.compute(
         entitlement_facts(ticket, report_date=timezone.localdate(ticket.created_at)),
