@@ -130,13 +130,23 @@ def notify(
     body: str = "",
     url: str = "",
     email: bool = False,
+    title_params: dict | None = None,
+    body_params: dict | None = None,
 ) -> Notification:
     """Notify one person in the app (and by e-mail when asked), at most once per `key`.
 
-    `title` and `body` may be lazy translations: they are rendered in the recipient's language.
+    `title` and `body` may be lazy translations with %-placeholders filled from
+    `title_params`/`body_params` (whose values may be lazy too): all are rendered in the
+    recipient's language.
     """
+
+    def render(text, params) -> str:
+        if not params:
+            return str(text)
+        return str(text) % {name: str(value) for name, value in params.items()}
+
     with translation.override(recipient.language):
-        title_text, body_text = str(title), str(body)
+        title_text, body_text = render(title, title_params), render(body, body_params)
     notification, created = Notification.objects.get_or_create(
         key=key,
         defaults={

@@ -289,8 +289,8 @@ def _activate(version: StandardVersion, *, now) -> None:
         recipient=document.owner,
         kind="standard_effective",
         key=f"standard-effective:{version.pk}",
-        title=_("%(standard)s version %(version)s is now effective")
-        % {"standard": document.code, "version": version.version},
+        title=_("%(standard)s version %(version)s is now effective"),
+        title_params={"standard": document.code, "version": version.version},
         url=version.get_absolute_url(),
     )
 
@@ -336,8 +336,8 @@ def standard_version_transition(
                 recipient=approver,
                 kind="standard_review",
                 key=f"standard-submitted:{version.pk}:{approver.pk}:{version.submitted_at.timestamp()}",
-                title=_("%(standard)s version %(version)s awaits your approval")
-                % {"standard": document.code, "version": version.version},
+                title=_("%(standard)s version %(version)s awaits your approval"),
+                title_params={"standard": document.code, "version": version.version},
                 url=version.get_absolute_url(),
             )
     elif action == VersionAction.APPROVE and version.effective_from <= today:
@@ -347,8 +347,8 @@ def standard_version_transition(
             recipient=version.author,
             kind="standard_returned",
             key=f"standard-returned:{version.pk}:{now.timestamp()}",
-            title=_("%(standard)s version %(version)s was returned to draft")
-            % {"standard": document.code, "version": version.version},
+            title=_("%(standard)s version %(version)s was returned to draft"),
+            title_params={"standard": document.code, "version": version.version},
             body=note,
             url=version.get_absolute_url(),
         )
@@ -373,7 +373,7 @@ def standard_activation_sweep(*, today: date) -> int:
 
 
 def _notify_review_once(
-    version: StandardVersion, *, stamp: str, kind: str, title
+    version: StandardVersion, *, stamp: str, kind: str, title, title_params=None
 ) -> bool:
     """Stamp `stamp` on the version (compare-and-set) and tell its owner, once."""
     with transaction.atomic():
@@ -386,6 +386,7 @@ def _notify_review_once(
             kind=kind,
             key=f"{kind}:{version.pk}",
             title=title,
+            title_params=title_params,
             url=version.get_absolute_url(),
             email=True,
         )
@@ -406,8 +407,11 @@ def standard_review_sweep(*, today: date) -> int:
                 version,
                 stamp="review_reminded_at",
                 kind="standard_review_due",
-                title=_("Review %(standard)s by %(date)s")
-                % {"standard": version.document.code, "date": version.next_review_due},
+                title=_("Review %(standard)s by %(date)s"),
+                title_params={
+                    "standard": version.document.code,
+                    "date": version.next_review_due,
+                },
             )
         overdue = StandardVersion.objects.review_due_by(today).filter(
             review_overdue_notified_at__isnull=True
@@ -489,10 +493,10 @@ def change_request_decide(
         recipient=change_request.raised_by,
         kind="change_request_decided",
         key=f"change-request-decided:{change_request.pk}",
-        title=_("Your change request “%(title)s” was %(decision)s")
-        % {
+        title=_("Your change request “%(title)s” was %(decision)s"),
+        title_params={
             "title": change_request.title,
-            "decision": change_request.get_status_display(),
+            "decision": ChangeRequest.Status(change_request.status).label,
         },
         body=note,
         url=change_request.get_absolute_url(),
@@ -597,13 +601,13 @@ def calendar_coverage_check(*, today: date) -> list[int]:
                     key=f"calendar-missing:{year}:{person.pk}",
                     title=_(
                         "Statutory holidays of %(year)s are missing from the business calendar"
-                    )
-                    % {"year": year},
+                    ),
+                    title_params={"year": year},
                     body=_(
                         "Enter the official holidays and make-up working days of %(year)s as "
                         "company days until the holiday package is updated."
-                    )
-                    % {"year": year},
+                    ),
+                    body_params={"year": year},
                     url=reverse("standards:calendar"),
                 )
         run.items = len(missing)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Unit
 from feedback.models import Customer, OwnedProduct
@@ -283,10 +284,10 @@ class Handover(models.Model):
     Carries a commitment ("diagnose in 48 h") whose clock starts on acceptance."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
-        EXPIRED = "expired", _("Expired")
+        REQUESTED = "requested", pgettext_lazy("handover", "Requested")
+        ACCEPTED = "accepted", pgettext_lazy("handover", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("handover", "Rejected")
+        EXPIRED = "expired", pgettext_lazy("handover", "Expired")
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="handovers"

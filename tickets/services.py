@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
@@ -29,6 +30,12 @@ from .models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
 from .workflow import TicketAction, TicketStatus
 
 CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
+CLOCK_LABELS = {
+    "acknowledge": pgettext_lazy("case", "acknowledgement"),
+    "first_contact": _("first contact"),
+    "onsite": _("on-site visit"),
+    "resolve": _("resolution"),
+}
 SAFETY_PRIORITY = "P1"
 WARN_AT = Decimal("0.8")  # domain §6: warn at 80 % of a due time
 MANAGER_AT = 2  # … escalate to the manager at 2 × the target
@@ -172,8 +179,8 @@ def ticket_open(
                 recipient=manager,
                 kind="safety_incident",
                 key=f"safety:{ticket.pk}:{manager.pk}",
-                title=_("Safety incident: %(number)s %(title)s")
-                % {"number": ticket.number, "title": ticket.title},
+                title=_("Safety incident: %(number)s %(title)s"),
+                title_params={"number": ticket.number, "title": ticket.title},
                 url=ticket.get_absolute_url(),
                 email=True,
             )
@@ -335,7 +342,8 @@ def ticket_transition(
             recipient=ticket.first_owner,
             kind="ticket_reopened",
             key=f"reopened:{ticket.pk}:{ticket.reopen_count}",
-            title=_("%(number)s was reopened") % {"number": ticket.number},
+            title=_("%(number)s was reopened"),
+            title_params={"number": ticket.number},
             body=note,
             url=ticket.get_absolute_url(),
         )
@@ -557,8 +565,8 @@ def handover_accept(*, handover: Handover, actor: User) -> Handover:
         recipient=ticket.first_owner,
         kind="handover_accepted",
         key=f"handover-accepted:{handover.pk}",
-        title=_("%(number)s was accepted by %(name)s")
-        % {"number": ticket.number, "name": actor.name},
+        title=_("%(number)s was accepted by %(name)s"),
+        title_params={"number": ticket.number, "name": actor.name},
         url=ticket.get_absolute_url(),
     )
     return handover
@@ -599,8 +607,8 @@ def handover_reject(*, handover: Handover, actor: User, reason: str) -> Handover
             recipient=supervisor,
             kind="handover_rejected",
             key=f"handover-rejected:{handover.pk}:{supervisor.pk}",
-            title=_("Decide where %(number)s goes: rejected by %(name)s")
-            % {"number": ticket.number, "name": actor.name},
+            title=_("Decide where %(number)s goes: rejected by %(name)s"),
+            title_params={"number": ticket.number, "name": actor.name},
             body=reason,
             url=ticket.get_absolute_url(),
         )
@@ -615,10 +623,17 @@ def _done_field(clock: str) -> str:
 
 
 def _alert(
-    ticket: Ticket, recipients: set[User], *, kind: str, key: str, title
+    ticket: Ticket,
+    recipients: set[User],
+    *,
+    kind: str,
+    key: str,
+    title,
+    title_params=None,
 ) -> None:
     for person in recipients:
         notify(recipient=person, kind=kind, key=f"{key}:{person.pk}", title=title,
+               title_params=title_params,
                url=ticket.get_absolute_url(), email=kind != "sla_warning")  # fmt: skip
 
 
@@ -689,17 +704,20 @@ def _escalation_step(ticket: Ticket, clock: str, step: str, *, now: datetime) ->
     except IntegrityError:
         return 0
     owners = {ticket.first_owner} | ({ticket.handler} if ticket.handler else set())
-    title_args = {"number": ticket.number, "clock": clock.replace("_", " ")}
+    title_args = {"number": ticket.number, "clock": CLOCK_LABELS[clock]}
     if step == "warning":
         _alert(ticket, owners, kind="sla_warning", key=key,
-               title=_("%(number)s: the %(clock)s time is 80%% used") % title_args)  # fmt: skip
+               title=_("%(number)s: the %(clock)s time is 80%% used"),
+title_params=title_args)  # fmt: skip
     elif step == "breach":
         _alert(ticket, owners | _supervisors(ticket.unit_id), kind="sla_breached", key=key,
-               title=_("%(number)s: the %(clock)s time is breached") % title_args)  # fmt: skip
+               title=_("%(number)s: the %(clock)s time is breached"),
+title_params=title_args)  # fmt: skip
     else:
         managers = set(User.objects.filter(groups__name=Role.MANAGER, is_active=True))
         _alert(ticket, owners | managers, kind="sla_escalated", key=key,
-               title=_("%(number)s: %(clock)s at twice its time") % title_args)  # fmt: skip
+               title=_("%(number)s: %(clock)s at twice its time"),
+title_params=title_args)  # fmt: skip
     return 1
 
 
@@ -723,8 +741,8 @@ def handover_sweep(*, now: datetime) -> int:
             }
             _alert(handover.ticket, recipients,
                    kind="handover_expired", key=f"handover-expired:{handover.pk}",
-                   title=_("%(number)s: a handover to %(unit)s was not accepted in time")
-                   % {"number": handover.ticket.number, "unit": handover.to_unit.name})  # fmt: skip
+                   title=_("%(number)s: a handover to %(unit)s was not accepted in time"),
+title_params={"number": handover.ticket.number, "unit": handover.to_unit.name})  # fmt: skip
             run.items += 1
     return run.items
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.exceptions import ActionForbidden, InvalidTransition
 from aftersales.roles import Role
@@ -22,33 +23,39 @@ from aftersales.roles import Role
 class TicketStatus(models.TextChoices):
     """Where a case is in its lifecycle."""
 
-    NEW = "new", _("New")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    IN_PROGRESS = "in_progress", _("In progress")
-    WAITING_PARTS = "waiting_parts", _("Waiting for parts")
-    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
-    RESOLVED = "resolved", _("Resolved")
-    AWAITING_FOLLOW_UP = "awaiting_follow_up", _("Awaiting follow-up")
-    REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
-    DUPLICATE = "duplicate", _("Duplicate")
+    NEW = "new", pgettext_lazy("case", "New")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("case", "Acknowledged")
+    IN_PROGRESS = "in_progress", pgettext_lazy("case", "In progress")
+    WAITING_PARTS = "waiting_parts", pgettext_lazy("case", "Waiting for parts")
+    WAITING_CUSTOMER = (
+        "waiting_customer",
+        pgettext_lazy("case", "Waiting for the customer"),
+    )
+    RESOLVED = "resolved", pgettext_lazy("case", "Resolved")
+    AWAITING_FOLLOW_UP = (
+        "awaiting_follow_up",
+        pgettext_lazy("case", "Awaiting follow-up"),
+    )
+    REOPENED = "reopened", pgettext_lazy("case", "Reopened")
+    CLOSED = "closed", pgettext_lazy("case", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("case", "Cancelled")
+    DUPLICATE = "duplicate", pgettext_lazy("case", "Duplicate")
 
 
 class TicketAction(models.TextChoices):
     """Named actions (API action names and buttons)."""
 
-    ACKNOWLEDGE = "acknowledge", _("Acknowledge")
-    START = "start", _("Start work")
-    PAUSE_PARTS = "pause_parts", _("Wait for parts")
-    PAUSE_CUSTOMER = "pause_customer", _("Wait for the customer")
-    RESUME = "resume", _("Resume")
-    RESOLVE = "resolve", _("Resolve")
-    AWAIT_FOLLOW_UP = "await_follow_up", _("Hand to follow-up")
-    CLOSE = "close", _("Close")
-    REOPEN = "reopen", _("Reopen")
-    CANCEL = "cancel", _("Cancel")
-    MARK_DUPLICATE = "mark_duplicate", _("Mark as duplicate")
+    ACKNOWLEDGE = "acknowledge", pgettext_lazy("case", "Acknowledge")
+    START = "start", pgettext_lazy("case", "Start work")
+    PAUSE_PARTS = "pause_parts", pgettext_lazy("case", "Wait for parts")
+    PAUSE_CUSTOMER = "pause_customer", pgettext_lazy("case", "Wait for the customer")
+    RESUME = "resume", pgettext_lazy("case", "Resume")
+    RESOLVE = "resolve", pgettext_lazy("case", "Resolve")
+    AWAIT_FOLLOW_UP = "await_follow_up", pgettext_lazy("case", "Hand to follow-up")
+    CLOSE = "close", pgettext_lazy("case", "Close")
+    REOPEN = "reopen", pgettext_lazy("case", "Reopen")
+    CANCEL = "cancel", pgettext_lazy("case", "Cancel")
+    MARK_DUPLICATE = "mark_duplicate", pgettext_lazy("case", "Mark as duplicate")
 
 
 S = TicketStatus

@@ -137,3 +137,23 @@ def test_enqueue_with_dead_broker_does_not_fail_the_request(
     message.refresh_from_db()
     assert message.sent_at is None  # left for the outbox sweep
     assert OutboxMessage.objects.filter(key="m4").exists()
+
+
+def test_notification_with_parameters_is_rendered_in_the_recipients_language():
+    """Lazy titles and lazy parameter values are translated for each recipient."""
+    from tickets.services import CLOCK_LABELS
+
+    chinese = UserFactory(language="zh-hans")
+    english = UserFactory(language="en")
+    title = _("%(number)s: the %(clock)s time is breached")
+    params = {"number": "T1", "clock": CLOCK_LABELS["resolve"]}
+    zh = services.notify(
+        recipient=chinese, kind="t", key="p1", title=title, title_params=params
+    )
+    en = services.notify(
+        recipient=english, kind="t", key="p2", title=title, title_params=params
+    )
+    assert en.title == "T1: the resolution time is breached"
+    assert zh.title.startswith("T1")
+    assert "resolution" not in zh.title
+    assert zh.title != en.title
