@@ -324,8 +324,15 @@ def ticket_transition(
     elif action == TicketAction.CLOSE:
         fields["closed_at"] = now
     elif action == TicketAction.REOPEN:
+        # Back to the same first owner and their unit; the rework gets a fresh resolve
+        # clock of the pinned standard's length.
         fields["reopen_count"] = F("reopen_count") + 1
-        fields["handler"] = ticket.first_owner  # back to the same first owner
+        fields["handler"] = ticket.first_owner
+        fields["unit"] = _home_unit(ticket.first_owner)
+        fields["resolved_at"] = None
+        fresh = _due_times(ticket, now)
+        fields["resolve_due_at"] = fresh["resolve_due_at"]
+        fields["resolve_warn_at"] = fresh["resolve_warn_at"]
     old = _set_status(ticket, target, **fields)
     ticket.refresh_from_db()
     _record(
@@ -680,7 +687,10 @@ def sla_sweep(*, now: datetime) -> int:
 def _escalation_step(ticket: Ticket, clock: str, step: str, *, now: datetime) -> int:
     """Record one escalation step once (the unique key makes a concurrent second sweep a
     no-op) and alert the people it concerns. Returns 1 when this call recorded it."""
-    key = f"sla:{ticket.pk}:{clock}:{step}"
+    # A reopened case's fresh clocks escalate again: one key per round.
+    key = f"sla:{ticket.pk}:{clock}:{step}" + (
+        f":r{ticket.reopen_count}" if ticket.reopen_count else ""
+    )
     event_type = {
         "warning": TicketEvent.Type.SLA_WARNING,
         "breach": TicketEvent.Type.SLA_BREACHED,
@@ -723,7 +733,8 @@ title_params=title_args)  # fmt: skip
 
 def handover_sweep(*, now: datetime) -> int:
     """Handovers not accepted in time expire and escalate to the receiving supervisor
-    (domain §6 rule 5). Set-based on the stored acceptance due time; once per handover."""
+    (domain §6 rule 5); accepted commitments that passed alert the first owner and the
+    receiving supervisors (A01). Set-based on stored due times; once per handover."""
     with job_run("handover_sweep") as run:
         overdue = Handover.objects.filter(
             status=Handover.Status.REQUESTED, accept_due_at__lt=now
@@ -743,6 +754,35 @@ def handover_sweep(*, now: datetime) -> int:
                    kind="handover_expired", key=f"handover-expired:{handover.pk}",
                    title=_("%(number)s: a handover to %(unit)s was not accepted in time"),
 title_params={"number": handover.ticket.number, "unit": handover.to_unit.name})  # fmt: skip
+            run.items += 1
+        # A01: an accepted commitment ("diagnose in 48 h") that passed without the case
+        # being resolved alerts the first owner and the receiving unit's supervisors, and
+        # counts against that unit (the event names it), once per handover.
+        missed = Handover.objects.filter(
+            status=Handover.Status.ACCEPTED,
+            commitment_due_at__lt=now,
+            ticket__resolved_at__isnull=True,
+            ticket__status__in=workflow.OPEN_STATES,
+        ).select_related("ticket__first_owner", "to_unit")
+        for handover in missed:
+            key = f"commitment-missed:{handover.pk}"
+            try:
+                with transaction.atomic():
+                    _record(handover.ticket, TicketEvent.Type.ESCALATED, None,
+                            data={"handover": handover.pk, "step": "commitment_missed",
+                                  "unit": handover.to_unit_id,
+                                  "commitment": handover.commitment},
+                            key=key, at=now)  # fmt: skip
+            except IntegrityError:
+                continue
+            recipients = _supervisors(handover.to_unit_id) | {
+                handover.ticket.first_owner
+            }
+            _alert(handover.ticket, recipients, kind="commitment_missed", key=key,
+                   title=_("%(number)s: the commitment “%(commitment)s” of %(unit)s was missed"),
+                   title_params={"number": handover.ticket.number,
+                                 "commitment": handover.commitment or "—",
+                                 "unit": handover.to_unit.name})  # fmt: skip
             run.items += 1
     return run.items
 

@@ -396,3 +396,58 @@ def test_two_people_firing_the_same_transition_at_once_move_the_case_once(unit_t
         changes.get().actor_id
         == succeeded[0].events.get(type="status_changed").actor_id
     )
+
+
+# --- Commitments and reopened rework ----------------------------------------------------------
+
+
+def test_a_missed_commitment_alerts_the_first_owner_and_the_workshop_supervisor_once(
+    clock, standard, people, agent_user, technician_user, unit_tree
+):
+    """A01: the workshop accepted "diagnose in 48 h"; when 48 h pass without a result, Li
+    (first owner) and the workshop's supervisors are alerted and the miss names the
+    workshop."""
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    ticket = open_ticket(actor=agent_user, customer=zhang, type="repair")
+    act(ticket, agent_user, A.ACKNOWLEDGE)
+    handover = services.handover_request(
+        ticket=ticket, actor=agent_user, to_unit=unit_tree["ws"], reason="Noise",
+        commitment="diagnose in 48 h", commitment_hours=48,
+    )  # fmt: skip
+    services.handover_accept(handover=handover, actor=technician_user)
+
+    assert services.handover_sweep(now=NOW + 47 * H) == 0
+    assert services.handover_sweep(now=NOW + 49 * H) == 1
+    assert services.handover_sweep(now=NOW + 50 * H) == 0
+
+    event = TicketEvent.objects.get(key=f"commitment-missed:{handover.pk}")
+    assert event.data["step"] == "commitment_missed"
+    assert event.data["unit"] == unit_tree["ws"].pk
+    assert notified("commitment_missed") == ["chen", "li", "zhou"]
+
+
+def test_a_reopened_case_returns_to_the_first_owner_with_a_fresh_resolve_clock(
+    clock, workshop_case, agent_user, technician_user, unit_tree
+):
+    """Rework after a dissatisfied follow-up: handler and unit back to Li's, the resolve
+    clock restarts from the reopening, and its escalation steps happen again."""
+    ticket = workshop_case
+    Ticket.objects.filter(pk=ticket.pk).update(
+        cause_code="X", liability="producer_defect"
+    )
+    ticket.refresh_from_db()
+    act(ticket, technician_user, A.RESOLVE)
+    act(ticket, None, A.AWAIT_FOLLOW_UP)
+    assert services.sla_sweep(now=NOW + 150 * H) == 0  # resolved: the clock was met
+    clock.move_to(NOW + 160 * H)
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    act(ticket, agent_user, A.REOPEN, note="Still noisy")
+
+    ticket.refresh_from_db()
+    assert (ticket.handler, ticket.unit) == (agent_user, unit_tree["hot"])
+    assert ticket.resolved_at is None
+    assert ticket.resolve_due_at == NOW + 160 * H + 168 * H
+    services.sla_sweep(now=NOW + 160 * H + 140 * H)
+    assert sla_events(ticket) == [
+        ("sla_warning", f"sla:{ticket.pk}:resolve:warning:r1")
+    ]
