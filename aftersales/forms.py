@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,6 +25,14 @@ class MarkReadForm(forms.Form):
         self.fields["ids"].choices = (
             [(v, v) for v in self.data.getlist("ids")] if self.data else []
         )
+
+
+def apply_validation_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on a form: known fields get their messages, the
+    rest become form-wide errors (nothing a service says is lost)."""
+    for field, messages in exc.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class BootstrapFormMixin:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import DomainError
+from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
 
 from . import calendar as business_calendar
@@ -33,13 +34,6 @@ from .forms import (
     WorkingDaysForm,
 )
 from .models import CalendarOverride, StandardDocument
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (unknown keys become form errors)."""
-    for field, messages_ in exc.message_dict.items():
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @staff_required
@@ -70,7 +64,7 @@ def standard_create(request):
                 actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             return redirect(document)
     return render(request, "standards/standard_form.html", {"form": form})
@@ -112,7 +106,7 @@ def version_create(request, pk: int):
                 document=document, actor=request.user, **data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(
                 request, _("Draft created. Check its parameters, then submit it.")
@@ -251,7 +245,7 @@ def version_edit(request, pk: int):
                 parameter_form.add_parameter_errors(
                     {k: v for k, v in errors.items() if k.startswith("parameters")}
                 )
-            _apply_errors(
+            apply_validation_errors(
                 form,
                 ValidationError(
                     {k: v for k, v in errors.items() if not k.startswith("parameters")}
@@ -372,7 +366,7 @@ def change_request_create(request, pk: int):
                 document=document, actor=request.user, **data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Change request raised."))
             return redirect(change_request)
@@ -399,7 +393,7 @@ def change_request_detail(request, pk: int):
         except DomainError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect(change_request)

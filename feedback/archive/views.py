@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
 
 from ..models import Customer, Party, ProductModel
@@ -34,12 +35,6 @@ from .forms import (
 from .phones import display as phone_display
 
 PAGE_SIZE = 25
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 @staff_required
@@ -125,7 +120,7 @@ def customer_create(request):
                 actor=request.user, **form.service_data()
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Customer archive created."))
             return redirect(customer)
@@ -143,7 +138,7 @@ def customer_edit(request, pk: int):
                 customer=customer, actor=request.user, **form.service_data()
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Customer archive saved."))
             return redirect(customer)
@@ -189,7 +184,7 @@ def product_create(request, pk: int):
                 actor=request.user, customer=customer, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Product registered."))
             return redirect(product)
@@ -221,7 +216,7 @@ def product_edit(request, pk: int):
                 actor=request.user, product=product, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Product saved."))
             return redirect(product)
@@ -328,7 +323,7 @@ def party_list(request):
         try:
             services.party_save(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Party saved."))
             return redirect("feedback:party-list")
@@ -353,7 +348,7 @@ def product_model_list(request):
         try:
             services.product_model_save(actor=request.user, **form.service_data())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Product model saved."))
             return redirect("feedback:product-model-list")
@@ -379,7 +374,7 @@ def product_model_edit(request, pk: int):
                 actor=request.user, product_model=product_model, **form.service_data()
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("Product model saved."))
             return redirect("feedback:product-model-list")
