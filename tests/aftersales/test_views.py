@@ -2,7 +2,6 @@
 notifications, rate-limited login."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from aftersales import services
@@ -16,7 +15,11 @@ DEMO_USERNAMES = [row[0] for row in USERS]
 
 @pytest.fixture
 def demo(db):
-    call_command("demo_data", verbosity=0)
+    """The demo people only: sign-in and navigation need no standards, archive or cases
+    (the whole demo set takes seconds; the command itself is tested in test_demo_data)."""
+    from aftersales import demo as people_demo
+
+    people_demo.load()
 
 
 @pytest.mark.parametrize("username", DEMO_USERNAMES)
