@@ -251,6 +251,18 @@ class TicketEvent(models.Model):
         ESCALATED = "escalated", _("Escalated")
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
         FOLLOW_UP = "follow_up", _("Follow-up outcome")
+        REPAIR = "repair", _("Repair recorded")
+        VISIT = "visit", _("Field visit recorded")
+        OFFER = "offer", _("Offer made")
+        OFFER_DECIDED = "offer_decided", _("Offer decided")
+        ENTITLEMENT_CHANGED = "entitlement_changed", _("Entitlement changed")
+        LEGAL_DEADLINE = "legal_deadline", _("Legal deadline")
+        COMPENSATION = "compensation", _("Compensation recorded")
+        RECOURSE = "recourse", _("Recourse claim")
+        ATTACHMENT = "attachment", _("Attachment added")
+        ASSIGNED = "assigned", _("Assigned from the unit queue")
+        OWNERSHIP_TRANSFER = "ownership_transfer", _("Ownership transfer")
+        ORPHANED = "orphaned", _("First owner inactive")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=30, choices=Type.choices)
@@ -350,3 +362,475 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.to_unit_id}/{self.to_user_id} ({self.status})"
+
+
+# --- Repairs and field visits (domain §6) -------------------------------------------------
+
+
+class Repair(models.Model):
+    """One repair of the case's product: days in repair and waiting for parts, and its
+    outcome. Failed repairs, repair days and parts waits feed the entitlement engine (two
+    failed repairs → exchange or return; 30- and 90-day limits)."""
+
+    class Outcome(models.TextChoices):
+        IN_PROGRESS = "in_progress", pgettext_lazy("repair", "In progress")
+        FIXED = "fixed", pgettext_lazy("repair", "Fixed")
+        FAILED = "failed", pgettext_lazy("repair", "Failed")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="repairs")
+    product = models.ForeignKey(
+        OwnedProduct,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repairs",
+        editable=False,
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repairs",
+    )
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    parts_wait_days = models.PositiveIntegerField(
+        _("days waiting for parts"), default=0
+    )
+    fault_code = models.CharField(_("fault code"), max_length=50, blank=True)
+    same_problem = models.BooleanField(
+        _("same problem as before"),
+        default=True,
+        help_text=_(
+            "The fault is the one repaired before (counts towards the limits)."
+        ),
+    )
+    repairer_fault = models.BooleanField(
+        _("delay caused by the repairer"), default=False
+    )
+    diagnosis = models.TextField(_("diagnosis"), blank=True)
+    work_done = models.TextField(_("work done"), blank=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=20,
+        choices=Outcome.choices,
+        default=Outcome.IN_PROGRESS,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("repair")
+        verbose_name_plural = _("repairs")
+        ordering = ["started_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
+                name="repair_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.started_on} {self.outcome}"
+
+
+class FieldVisit(models.Model):
+    """A technician's visit at the customer: appointment, arrival (stops the on-site clock),
+    diagnosis, parts, fees, the conduct checklist of the standard and the customer's
+    confirmation."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="visits")
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    appointment_start = models.DateTimeField(_("appointment from"))
+    appointment_end = models.DateTimeField(
+        _("appointment until"), null=True, blank=True
+    )
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
+    diagnosis = models.TextField(_("diagnosis"), blank=True)
+    parts = models.TextField(_("parts used"), blank=True)
+    fees = models.DecimalField(
+        _("fees charged"), max_digits=10, decimal_places=2, default=0
+    )
+    checklist = models.JSONField(
+        _("conduct checklist"),
+        default=dict,
+        blank=True,
+        help_text=_("Each item of the standard's conduct checklist: done or not."),
+    )
+    customer_confirmed = models.BooleanField(
+        _("confirmed by the customer"), default=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("field visit")
+        verbose_name_plural = _("field visits")
+        ordering = ["appointment_start", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.appointment_start:%Y-%m-%d %H:%M}"
+
+
+class Offer(models.Model):
+    """What the company offers the customer against the entitlement. Offering less than
+    the entitlement needs a supervisor's approval with a reason (domain §6)."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", pgettext_lazy("offer", "Within entitlement")
+        PENDING = "pending", pgettext_lazy("offer", "Awaiting approval")
+        APPROVED = "approved", pgettext_lazy("offer", "Approved")
+        REJECTED = "rejected", pgettext_lazy("offer", "Rejected")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="offers")
+    option = models.CharField(_("option offered"), max_length=30)
+    reason = models.TextField(_("reason"), blank=True)
+    below_entitlement = models.BooleanField(default=False, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, editable=False)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    offered_at = models.DateTimeField(editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_note = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-offered_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.option} ({self.status})"
+
+
+# --- Compensation and recourse (domain §6) ------------------------------------------------
+
+
+class CompensationKind(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    EXCHANGE = "exchange", _("Exchange")
+    FREE_REPAIR = "free_repair", _("Free repair")
+    PERSONAL_DAMAGE = "personal_damage", _("Personal damage")
+    PROPERTY_DAMAGE = "property_damage", _("Property damage")
+    TRANSPORT = "transport", _("Transport")
+    OTHER = "other", _("Other")
+
+
+class RecourseClaim(models.Model):
+    """A claim (追偿) against the liable party for what the company paid first.
+
+    `draft → ready → submitted → acknowledged → negotiating → settled_full |
+    settled_partial | rejected → escalated → closed`, or `written_off` with approval. The
+    claimant is the company unless `claimant` names another party (a producer claiming
+    against a seller)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("claim", "Draft")
+        READY = "ready", pgettext_lazy("claim", "Ready")
+        SUBMITTED = "submitted", pgettext_lazy("claim", "Submitted")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("claim", "Acknowledged")
+        NEGOTIATING = "negotiating", pgettext_lazy("claim", "Negotiating")
+        SETTLED_FULL = "settled_full", pgettext_lazy("claim", "Settled in full")
+        SETTLED_PARTIAL = "settled_partial", pgettext_lazy("claim", "Settled in part")
+        REJECTED = "rejected", pgettext_lazy("claim", "Rejected")
+        ESCALATED = "escalated", pgettext_lazy("claim", "Escalated")
+        CLOSED = "closed", pgettext_lazy("claim", "Closed")
+        WRITTEN_OFF = "written_off", pgettext_lazy("claim", "Written off")
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="recourse_claims"
+    )
+    party = models.ForeignKey(
+        "feedback.Party",
+        verbose_name=_("liable party"),
+        on_delete=models.PROTECT,
+        related_name="recourse_claims",
+    )
+    claimant = models.ForeignKey(
+        "feedback.Party",
+        verbose_name=_("claimant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recourse_claims_made",
+        help_text=_("Empty when the company itself claims."),
+    )
+    basis = models.CharField(
+        _("basis"),
+        max_length=300,
+        blank=True,
+        help_text=_("Law article or contract clause the claim rests on."),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    recovered_amount = models.DecimalField(
+        _("recovered amount"), max_digits=12, decimal_places=2, default=0
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        editable=False,
+        db_index=True,
+    )
+    evidence = models.ManyToManyField(
+        "tickets.Attachment",
+        verbose_name=_("evidence"),
+        blank=True,
+        related_name="recourse_claims",
+    )
+    evidence_notes = models.TextField(_("evidence notes"), blank=True)
+    limitation_date = models.DateField(
+        _("limitation date"),
+        db_index=True,
+        help_text=_("Last day to claim (3-year limitation from the payment)."),
+    )
+    response_due_on = models.DateField(
+        _("response due"), null=True, blank=True, db_index=True
+    )
+    reminded_on = models.DateField(null=True, blank=True, editable=False)
+    limitation_warned_on = models.DateField(null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    settled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="recourse_claims",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text=_("Who approved a write-off."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("recourse claim")
+        verbose_name_plural = _("recourse claims")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(recovered_amount__gte=0),
+                name="recourse_amounts_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.party_id} {self.amount}"
+
+
+class Compensation(models.Model):
+    """What the company paid the customer first (先行赔付): refund, exchange, free repair,
+    personal or property damages, transport. With liability on a third party it is
+    covered by a recourse claim against that party."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="compensations"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CompensationKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    liability = models.CharField(
+        _("liability"), max_length=20, choices=Liability.choices
+    )
+    party = models.ForeignKey(
+        "feedback.Party",
+        verbose_name=_("liable party"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compensations",
+    )
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recourse_claim = models.ForeignKey(
+        RecourseClaim,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="compensations",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("compensation")
+        verbose_name_plural = _("compensations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="compensation_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.amount}"
+
+
+# --- Attachments ---------------------------------------------------------------------------
+
+
+class Attachment(models.Model):
+    """A file on a case (photos, invoices, evidence). Stored outside the public media
+    tree and served only through a permission-checked view."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="tickets/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, editable=False)
+    public = models.BooleanField(_("visible to the customer"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --- Ownership and unit queues ---------------------------------------------------------------
+
+
+class OwnershipTransfer(models.Model):
+    """A formal move of first ownership (leave, departure): requested → accepted |
+    rejected | cancelled. Only the new owner's acceptance moves ownership."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", pgettext_lazy("transfer", "Requested")
+        ACCEPTED = "accepted", pgettext_lazy("transfer", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("transfer", "Rejected")
+        CANCELLED = "cancelled", pgettext_lazy("transfer", "Cancelled")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="ownership_transfers"
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="ownership_transfers_in",
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.REQUESTED, editable=False
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejection_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("ownership transfer")
+        verbose_name_plural = _("ownership transfers")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(status="requested"),
+                name="transfer_one_pending_per_ticket",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.from_user_id} → {self.to_user_id}"
+
+
+class UnitQueue(models.Model):
+    """How a unit's queue hands out the cases handed over to the unit: by hand (a member
+    accepts), round-robin, or to the least-loaded active member."""
+
+    class Mode(models.TextChoices):
+        MANUAL = "manual", _("Members accept by hand")
+        ROUND_ROBIN = "round_robin", _("Round-robin")
+        LEAST_LOADED = "least_loaded", _("Least-loaded member")
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="queue")
+    mode = models.CharField(
+        _("assignment"), max_length=20, choices=Mode.choices, default=Mode.MANUAL
+    )
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("unit queue")
+        verbose_name_plural = _("unit queues")
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.mode})"

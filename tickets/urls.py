@@ -15,4 +15,12 @@ urlpatterns = [
     path("<str:number>/inform/", views.ticket_inform, name="ticket-inform"),
     path("<str:number>/resolve/", views.ticket_resolve, name="ticket-resolve"),
     path("<str:number>/comment/", views.ticket_comment, name="ticket-comment"),
+    # Section: repairs, visits, offers, from views/repairs.py.
+    # End of the repairs section.
+    # Section: compensations, recourse claims, from views/recourse.py.
+    # End of the recourse section.
+    # Section: attachments, from views/attachments.py.
+    # End of the attachments section.
+    # Section: ownership transfers, unit queues, from views/ownership.py.
+    # End of the ownership section.
 ]

@@ -12,10 +12,9 @@ from django.views.decorators.http import require_POST
 from aftersales.exceptions import DomainError
 from aftersales.views import staff_required
 from feedback.archive import selectors as archive_selectors
-
-from . import entitlement, selectors, services, workflow
-from .forms import CommentForm, HandoverForm, InformForm, ResolveForm, TicketForm
-from .models import Handover
+from tickets import entitlement, selectors, services, workflow
+from tickets.forms import CommentForm, HandoverForm, InformForm, ResolveForm, TicketForm
+from tickets.models import Handover
 
 
 @staff_required
@@ -37,11 +36,17 @@ def ticket_list(request):
 @staff_required
 def ticket_detail(request, number: str):
     """The case: status, owners, pinned standard, clocks, timeline, allowed actions."""
+    from tickets.views import PANELS
+
     ticket = selectors.ticket_get(user=request.user, number=number)
+    panels: dict = {}
+    for panel in PANELS:
+        panels.update(panel.panel_context(request, ticket))
     return render(
         request,
         "tickets/ticket_detail.html",
         {
+            **panels,
             "ticket": ticket,
             "events": selectors.ticket_events(ticket=ticket),
             "actions": workflow.allowed_actions(

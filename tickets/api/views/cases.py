@@ -15,11 +15,7 @@ from rest_framework.response import Response
 from aftersales.api import IsStaffMember
 from feedback.archive import selectors as archive_selectors
 from tickets import selectors, services
-from tickets.filters import TicketFilterSet
-from tickets.models import Handover, Ticket
-from tickets.workflow import TicketAction
-
-from .serializers import (
+from tickets.api.serializers import (
     CommentInputSerializer,
     HandoverInputSerializer,
     HandoverSerializer,
@@ -33,6 +29,9 @@ from .serializers import (
     TicketReasonInputSerializer,
     TicketSerializer,
 )
+from tickets.filters import TicketFilterSet
+from tickets.models import Handover, Ticket
+from tickets.workflow import TicketAction
 
 
 class TicketViewSet(

@@ -24,10 +24,9 @@ from feedback.models import Customer, OwnedProduct
 from standards import selectors as standard_selectors
 from standards import sla
 from standards.parameters import get_path
-
-from . import entitlement, workflow
-from .models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
-from .workflow import TicketAction, TicketStatus
+from tickets import entitlement, workflow
+from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
+from tickets.workflow import TicketAction, TicketStatus
 
 CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
 CLOCK_LABELS = {

@@ -1,0 +1,3 @@
+"""Tickets API serializers: attachments."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tickets API serializers: ownership."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tickets API serializers: recourse."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tickets API serializers: repairs."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tickets API: attachments."""
+
+from __future__ import annotations

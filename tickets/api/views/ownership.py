@@ -1,0 +1,3 @@
+"""Tickets API: ownership."""
+
+from __future__ import annotations

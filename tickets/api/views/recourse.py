@@ -1,0 +1,3 @@
+"""Tickets API: recourse."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tickets API: repairs."""
+
+from __future__ import annotations

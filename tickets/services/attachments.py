@@ -1,0 +1,3 @@
+"""Tickets services: attachments."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tickets services: ownership."""
+
+from __future__ import annotations

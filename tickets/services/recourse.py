@@ -1,0 +1,3 @@
+"""Tickets services: recourse."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tickets services: repairs."""
+
+from __future__ import annotations
