@@ -7,6 +7,8 @@ from . import views
 router = SimpleRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("handovers", views.HandoverViewSet, basename="handover")
+urlpatterns = router.urls
+
 # Each section below adds its routes with `urlpatterns += [...]`.
 # Section: repairs, visits, offers, from api/views/repairs.py.
 # End of the repairs section.
