@@ -319,6 +319,18 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sla-sweep": {"task": "tickets.tasks.sla_sweep_task", "schedule": 60.0},
     "handover-sweep": {"task": "tickets.tasks.handover_sweep_task", "schedule": 300.0},
+    "orphan-sweep": {
+        "task": "tickets.tasks.orphan_sweep_task",
+        "schedule": crontab(hour=1, minute=15),
+    },
+    "legal-clock-sweep": {
+        "task": "tickets.tasks.legal_clock_sweep_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "recourse-sweep": {
+        "task": "tickets.tasks.recourse_sweep_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "import-sweep": {"task": "feedback.tasks.import_sweep_task", "schedule": 300.0},
     "archive-retention": {
         "task": "feedback.tasks.retention_sweep_task",

@@ -1,4 +1,4 @@
-"""Celery tasks of the tickets app: the SLA and handover sweeps (each also a command)."""
+"""Celery tasks of the tickets app: the sweeps (each also `manage.py ticket_sweeps --only`)."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -16,3 +16,21 @@ def sla_sweep_task() -> int:
 def handover_sweep_task() -> int:
     """Expire handovers not accepted in time and escalate them (every 5 minutes)."""
     return services.handover_sweep(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def orphan_sweep_task() -> int:
+    """Raise open cases whose first owner is inactive to the supervisors (nightly)."""
+    return services.orphan_sweep(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def legal_clock_sweep_task() -> int:
+    """Closing 7/15-day windows, 30/90-day repair limits, entitlement upgrades (daily)."""
+    return services.legal_clock_sweep(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def recourse_sweep_task() -> int:
+    """Draft missing claims, remind on due responses, warn of limitation (daily)."""
+    return services.recourse_sweep(now=timezone.now())

@@ -1,25 +1,33 @@
-"""Run the ticket sweeps once: SLA warnings/breaches/escalations and handover expiry
-(twins of the beat entries `sla-sweep` and `handover-sweep`; idempotent)."""
+"""Run the ticket sweeps once (twins of the beat entries `sla-sweep`, `handover-sweep`,
+`orphan-sweep`, `legal-clock-sweep`, `recourse-sweep`; each idempotent)."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from tickets import services
 
+SWEEPS = {
+    "sla": ("sla_sweep", "step(s)"),
+    "handovers": ("handover_sweep", "handover(s)"),
+    "orphans": ("orphan_sweep", "case(s)"),
+    "legal": ("legal_clock_sweep", "case(s)"),
+    "recourse": ("recourse_sweep", "claim(s)"),
+}
+
 
 class Command(BaseCommand):
     help = (
-        "Warn, breach and escalate SLA clocks; expire handovers not accepted in time."
+        "Warn, breach and escalate SLA clocks; expire handovers not accepted in time; "
+        "raise cases of inactive first owners; watch legal windows and repair limits; "
+        "draft, remind and watch the limitation of recourse claims."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--only", choices=["sla", "handovers"])
+        parser.add_argument("--only", choices=sorted(SWEEPS))
 
     def handle(self, *args, only=None, **options):
         now = timezone.now()
-        if only in (None, "sla"):
-            self.stdout.write(f"sla_sweep: {services.sla_sweep(now=now)} step(s)")
-        if only in (None, "handovers"):
-            self.stdout.write(
-                f"handover_sweep: {services.handover_sweep(now=now)} handover(s)"
-            )
+        for name, (function, unit) in SWEEPS.items():
+            if only in (None, name):
+                touched = getattr(services, function)(now=now)
+                self.stdout.write(f"{function}: {touched} {unit}")
