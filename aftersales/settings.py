@@ -332,6 +332,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
     "import-sweep": {"task": "feedback.tasks.import_sweep_task", "schedule": 300.0},
+    "followup-sweep": {
+        "task": "feedback.tasks.followup_sweep_task",
+        "schedule": crontab(minute=5),
+    },
+    "qa-sampling": {
+        "task": "feedback.tasks.qa_sampling_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "quality-notices": {
+        "task": "feedback.tasks.quality_notice_task",
+        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
+    "voice-reminders": {
+        "task": "feedback.tasks.voice_reminders_task",
+        "schedule": crontab(hour=8, minute=20),
+    },
+    "care-programmes": {
+        "task": "feedback.tasks.care_sweep_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "archive-retention": {
         "task": "feedback.tasks.retention_sweep_task",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),

@@ -10,3 +10,10 @@ class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Customers and feedback")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The loop layer's timeline entries and its listener of tickets' signals.
+        from .care import timeline as care_timeline  # noqa: F401
+        from .followups import receivers  # noqa: F401
+        from .followups import timeline as followup_timeline  # noqa: F401
+        from .voice import timeline as voice_timeline  # noqa: F401

@@ -209,6 +209,17 @@ class Ticket(models.Model):
     resolution = models.TextField(_("resolution"), blank=True, editable=False)
     customer_informed_at = models.DateTimeField(null=True, blank=True, editable=False)
     follow_up_completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    linked_to = models.ForeignKey(
+        "self",
+        verbose_name=_("linked case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="linked_cases",
+        help_text=_(
+            "The case this one arose from (e.g. a complaint about its service)."
+        ),
+    )
     reopen_count = models.PositiveIntegerField(default=0, editable=False)
     bounce_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)

@@ -17,4 +17,7 @@ urlpatterns = [
     path("", include("standards.api.urls")),
     path("", include("feedback.archive.api.urls")),
     path("", include("tickets.api.urls")),
+    path("", include("feedback.followups.api.urls")),
+    path("", include("feedback.voice.api.urls")),
+    path("", include("feedback.care.api.urls")),
 ]

@@ -24,7 +24,7 @@ from feedback.models import Customer, OwnedProduct
 from standards import selectors as standard_selectors
 from standards import sla
 from standards.parameters import get_path
-from tickets import entitlement, workflow
+from tickets import entitlement, signals, workflow
 from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus
 
@@ -115,6 +115,7 @@ def ticket_open(
     fault_code: str = "",
     safety_incident: bool = False,
     has_sla: bool = True,
+    linked_to: Ticket | None = None,
 ) -> Ticket:
     """Register a case. The person who receives it is its first owner (首问负责) and first
     handler; the service-standard version in force is pinned and the SLA clocks are
@@ -147,6 +148,7 @@ def ticket_open(
         unit=unit,
         standard_version=version,
         has_sla=has_sla and version is not None,
+        linked_to=linked_to,
     )
     ticket.full_clean(exclude=["number", "first_owner", "handler", "unit", "status"])
     ticket.save()
@@ -169,6 +171,7 @@ def ticket_open(
             "priority": ticket.priority,
             "standard_version": version.pk if version else None,
             "safety_incident": safety_incident,
+            **({"linked_to": linked_to.number} if linked_to else {}),
         },
         public=True,
     )
@@ -813,6 +816,12 @@ def ticket_resolve(
         ticket = ticket_transition(
             ticket=ticket, action=TicketAction.AWAIT_FOLLOW_UP, actor=None
         )
+    ticket_id = ticket.pk
+    transaction.on_commit(
+        lambda: signals.ticket_resolved.send(
+            sender=Ticket, ticket_id=ticket_id, awaiting_follow_up=bool(coverage)
+        )
+    )
     return ticket
 
 

@@ -1,0 +1,3 @@
+"""API routes: care (assembled under /api/v1/)."""
+
+urlpatterns: list = []

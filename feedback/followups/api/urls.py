@@ -1,0 +1,3 @@
+"""API routes: followups (assembled under /api/v1/)."""
+
+urlpatterns: list = []

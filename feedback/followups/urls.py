@@ -1,0 +1,6 @@
+"""Routes of the loop pages: followups."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "followups"
+urlpatterns: list = []

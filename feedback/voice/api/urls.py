@@ -1,0 +1,3 @@
+"""API routes: voice (assembled under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Entries of the customer timeline from the loop: voice."""
