@@ -9,12 +9,6 @@ urlpatterns = [
     path("", views.ticket_list, name="ticket-list"),
     path("new/", views.ticket_create, name="ticket-create"),
     path("handovers/<int:pk>/decide/", views.handover_decide, name="handover-decide"),
-    path("<str:number>/", views.ticket_detail, name="ticket-detail"),
-    path("<str:number>/action/", views.ticket_action, name="ticket-action"),
-    path("<str:number>/handover/", views.ticket_handover, name="ticket-handover"),
-    path("<str:number>/inform/", views.ticket_inform, name="ticket-inform"),
-    path("<str:number>/resolve/", views.ticket_resolve, name="ticket-resolve"),
-    path("<str:number>/comment/", views.ticket_comment, name="ticket-comment"),
     # Section: repairs, visits, offers, from views/repairs.py.
     # End of the repairs section.
     # Section: compensations, recourse claims, from views/recourse.py.
@@ -23,4 +17,10 @@ urlpatterns = [
     # End of the attachments section.
     # Section: ownership transfers, unit queues, from views/ownership.py.
     # End of the ownership section.
+    path("<str:number>/", views.ticket_detail, name="ticket-detail"),
+    path("<str:number>/action/", views.ticket_action, name="ticket-action"),
+    path("<str:number>/handover/", views.ticket_handover, name="ticket-handover"),
+    path("<str:number>/inform/", views.ticket_inform, name="ticket-inform"),
+    path("<str:number>/resolve/", views.ticket_resolve, name="ticket-resolve"),
+    path("<str:number>/comment/", views.ticket_comment, name="ticket-comment"),
 ]
