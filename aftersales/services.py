@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from .models import JobRun, Membership, Notification, OutboxMessage, Unit, User
@@ -158,11 +161,23 @@ def notify(
         },
     )
     if created and email and recipient.email:
+        with translation.override(recipient.language):
+            link = f"{settings.AFTERSALES_BASE_URL.rstrip('/')}{url}" if url else ""
+            message = render_to_string(
+                "aftersales/email/notification.txt",
+                {
+                    "recipient": recipient,
+                    "title": title_text,
+                    "body": body_text,
+                    "link": link,
+                },
+            )
+            subject = f"[{_('Aftersales')}] {title_text}"
         outbox_enqueue(
             channel=OutboxMessage.Channel.EMAIL,
             to=recipient.email,
-            subject=title_text,
-            body=body_text,
+            subject=subject[:200],
+            body=message,
             key=f"notification:{notification.pk}",
         )
     return notification

@@ -172,6 +172,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Failed or successful, a login form answers at most this often per client address.
 LOGIN_RATE_LIMIT = os.environ.get("AFTERSALES_LOGIN_RATE", "20/m")
+# Public forms of the customer portal and the survey link (per client address).
+PUBLIC_FORM_RATE_LIMIT = os.environ.get("AFTERSALES_PUBLIC_FORM_RATE", "10/m")
+# Absolute links in e-mails and SMS (tracking links, survey links, notifications).
+AFTERSALES_BASE_URL = os.environ.get(
+    "AFTERSALES_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+)
+# Case attachments: largest upload accepted (bytes).
+AFTERSALES_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("AFTERSALES_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+# The unit that receives complaints filed on the customer portal (its code).
+AFTERSALES_PORTAL_UNIT = os.environ.get("AFTERSALES_PORTAL_UNIT", "sh-hotline")
 
 # --- Internationalisation -------------------------------------------------------------------
 

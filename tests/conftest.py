@@ -55,6 +55,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The legal rule sets are seeded by a data migration; a run with `--no-migrations`
+    (handy while models are in flux) seeds them here so the same tests pass."""
+    from standards.services import legal_rule_sets_seed
+
+    with django_db_blocker.unblock():
+        legal_rule_sets_seed()
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's Chromium (a browser download by Playwright is not possible here)."""
     return {

@@ -28,3 +28,16 @@ class TicketFilterSet(django_filters.FilterSet):
         condition = selectors.overdue_condition(timezone.now())
         open_cases = queryset.filter(status__in=workflow.OPEN_STATES)
         return open_cases.filter(condition) if value else queryset.exclude(condition)
+
+
+class TicketQueueFilterSet(django_filters.FilterSet):
+    """The queue page's filters (the same fields as the API's)."""
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "type", "priority"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"

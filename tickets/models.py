@@ -3,6 +3,8 @@ handovers. Status, owners and due times are written only by tickets/services.py.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -242,6 +244,18 @@ class Ticket(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("tickets:ticket-detail", args=[self.number])
+
+    @property
+    def next_due(self) -> tuple[datetime, str] | None:
+        """The earliest clock of an open case not met yet: (due time, clock)."""
+        if self.status not in OPEN_STATES:
+            return None
+        pending = [
+            (getattr(self, f"{clock}_due_at"), clock)
+            for clock, done in CLOCK_DONE_FIELDS.items()
+            if getattr(self, f"{clock}_due_at") and getattr(self, done) is None
+        ]
+        return min(pending) if pending else None
 
 
 class TicketEvent(models.Model):

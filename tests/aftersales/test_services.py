@@ -157,3 +157,40 @@ def test_notification_with_parameters_is_rendered_in_the_recipients_language():
     assert zh.title.startswith("T1")
     assert "resolution" not in zh.title
     assert zh.title != en.title
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "open_line", "prefix"),
+    [
+        ("en", "Hello Li Na,", "Open it in Aftersales:", "[Aftersales]"),
+        ("zh-hans", "Li Na，您好：", "在 Aftersales 中打开：", "[售后服务系统]"),
+    ],
+)
+def test_notification_email_uses_the_template_in_the_recipients_language(
+    settings, language, greeting, open_line, prefix
+):
+    settings.AFTERSALES_BASE_URL = "https://service.example.com/"
+    user = UserFactory(
+        email="li@example.com", language=language, first_name="Li", last_name="Na"
+    )
+    note = services.notify(
+        recipient=user,
+        kind="test",
+        key=f"mail-{language}",
+        title=_("Home"),
+        url="/tickets/T1/",
+        email=True,
+    )
+    message = OutboxMessage.objects.get(key=f"notification:{note.pk}")
+
+    assert message.subject.startswith(prefix)
+    assert note.title in message.subject
+    assert greeting in message.body
+    assert f"{open_line} https://service.example.com/tickets/T1/" in message.body
+
+
+def test_notification_without_email_writes_no_outbox_message():
+    user = UserFactory(email="li@example.com")
+    services.notify(recipient=user, kind="test", key="quiet", title=_("Home"))
+
+    assert not OutboxMessage.objects.exists()

@@ -254,7 +254,7 @@ def test_safety_incident_forces_p1_and_notifies_every_manager_once(
     assert notified("safety_incident") == ["wang", "wu"]
     assert (
         OutboxMessage.objects.filter(
-            subject=f"Safety incident: {ticket.number} Washing machine is noisy"
+            subject=f"[Aftersales] Safety incident: {ticket.number} Washing machine is noisy"
         ).count()
         == 2
     )

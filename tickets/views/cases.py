@@ -1,5 +1,5 @@
-"""Staff pages of the tickets app: the queue and the case page (first version: read and
-act through the lifecycle buttons; the intake form and handover forms come next)."""
+"""Staff pages of the tickets app: the queue, the intake form and the case page with its
+lifecycle buttons, handovers, informing the customer, resolving and notes."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,23 +13,50 @@ from aftersales.exceptions import DomainError
 from aftersales.views import staff_required
 from feedback.archive import selectors as archive_selectors
 from tickets import entitlement, selectors, services, workflow
+from tickets.filters import TicketQueueFilterSet
 from tickets.forms import CommentForm, HandoverForm, InformForm, ResolveForm, TicketForm
 from tickets.models import Handover
+
+QUEUE_SORTS = {
+    "-created": ("-created_at", "-pk"),
+    "created": ("created_at", "pk"),
+    "priority": ("priority", "-created_at", "-pk"),
+    "resolve_due": ("resolve_due_at", "-pk"),
+}
 
 
 @staff_required
 def ticket_list(request):
-    """My cases, my units, awaiting my acceptance, overdue, or all I may see."""
+    """My cases, my units, awaiting my acceptance, due today, overdue, or all I may see;
+    filtered (status, type, priority), sorted and searched. Every choice lives in the URL,
+    so a queue can be bookmarked or shared."""
     view = request.GET.get("view", "mine")
     q = request.GET.get("q", "")
-    tickets = selectors.ticket_list(
-        user=request.user, view=view, q=q, now=timezone.now()
-    )
-    page = Paginator(tickets.order_by("-created_at", "-pk"), 25).get_page(
+    sort = request.GET.get("sort", "-created")
+    if sort not in QUEUE_SORTS:
+        sort = "-created"
+    now = timezone.now()
+    tickets = selectors.ticket_list(user=request.user, view=view, q=q, now=now)
+    filterset = TicketQueueFilterSet(request.GET, queryset=tickets)
+    if filterset.is_valid():
+        tickets = filterset.qs
+    page = Paginator(tickets.order_by(*QUEUE_SORTS[sort]), 25).get_page(
         request.GET.get("page")
     )
+    keep = request.GET.copy()
+    keep.pop("page", None)
     return render(
-        request, "tickets/ticket_list.html", {"page": page, "view": view, "q": q}
+        request,
+        "tickets/ticket_list.html",
+        {
+            "page": page,
+            "view": view,
+            "q": q,
+            "sort": sort,
+            "now": now,
+            "filter_form": filterset.form,
+            "querystring": keep.urlencode(),
+        },
     )
 
 
@@ -54,6 +81,7 @@ def ticket_detail(request, number: str):
             ),
             "handovers": selectors.pending_handovers(ticket=ticket),
             "now": timezone.now(),
+            "clocks": selectors.ticket_clocks(ticket=ticket, now=timezone.now()),
             "is_open": workflow.is_open(ticket.status),
             "handover_form": HandoverForm(),
             "entitlement_options": [

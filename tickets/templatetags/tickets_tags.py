@@ -1,0 +1,55 @@
+"""Template helpers of the tickets pages: SLA badges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils.translation import gettext as _
+
+from tickets.models import Ticket
+
+register = template.Library()
+
+CLOCK_NAMES = {
+    "acknowledge": lambda: _("acknowledge"),
+    "first_contact": lambda: _("first contact"),
+    "onsite": lambda: _("on site"),
+    "resolve": lambda: _("resolve"),
+}
+
+
+def _duration(seconds: float) -> str:
+    hours = abs(seconds) / 3600
+    if hours < 1:
+        return _("%(minutes)d min") % {"minutes": max(1, round(hours * 60))}
+    if hours < 48:
+        return _("%(hours)d h") % {"hours": round(hours)}
+    return _("%(days)d d") % {"days": round(hours / 24)}
+
+
+@register.inclusion_tag("tickets/sla_badge.html")
+def sla_badge(ticket: Ticket, now: datetime) -> dict:
+    """The next clock of an open case as a badge: red when overdue, amber past its 80 %
+    warning point, grey when paused, green otherwise (wall-clock time left)."""
+    nxt = ticket.next_due
+    if nxt is None:
+        return {"badge": None}
+    due, clock = nxt
+    warn = getattr(ticket, f"{clock}_warn_at")
+    seconds = (due - now).total_seconds()
+    if ticket.paused_at:
+        css, text = "text-bg-secondary", _("paused")
+    elif seconds <= 0:
+        css = "text-bg-danger"
+        text = _("%(clock)s overdue %(time)s") % {
+            "clock": CLOCK_NAMES[clock](),
+            "time": _duration(seconds),
+        }
+    else:
+        css = "text-bg-warning" if warn and warn <= now else "text-bg-success"
+        text = _("%(clock)s in %(time)s") % {
+            "clock": CLOCK_NAMES[clock](),
+            "time": _duration(seconds),
+        }
+    return {"badge": {"css": css, "text": text, "due": due, "clock": clock}}
