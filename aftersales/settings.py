@@ -184,6 +184,14 @@ AFTERSALES_ATTACHMENT_MAX_BYTES = int(
 )
 # The unit that receives complaints filed on the customer portal (its code).
 AFTERSALES_PORTAL_UNIT = os.environ.get("AFTERSALES_PORTAL_UNIT", "sh-hotline")
+# One-time codes of the portal: per contact and per client address; tracking link lifetime.
+AFTERSALES_PORTAL_CODE_RATE = os.environ.get("AFTERSALES_PORTAL_CODE_RATE", "3/10m")
+AFTERSALES_PORTAL_CODE_IP_RATE = os.environ.get(
+    "AFTERSALES_PORTAL_CODE_IP_RATE", "20/h"
+)
+AFTERSALES_PORTAL_TRACKING_DAYS = int(
+    os.environ.get("AFTERSALES_PORTAL_TRACKING_DAYS", "90")
+)
 
 # --- Internationalisation -------------------------------------------------------------------
 

@@ -65,6 +65,9 @@ class LoginView(auth_views.LoginView):
 def home(request):
     """The home page: what this person should look at first, by role."""
     user = request.user
+    if not user.is_staff_member and not user.is_superuser:
+        # Customers live on the portal.
+        return redirect("portal:home")
     context = {
         "roles": user.role_names,
         "memberships": selectors.me_get(user=user).memberships.all(),

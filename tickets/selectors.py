@@ -132,10 +132,15 @@ def ticket_get(*, user: User, number: str) -> Ticket:
         Ticket.objects.visible_to(user)
         .select_related(
             "customer", "product__model", "first_owner", "handler", "unit",
-            "standard_version__document",
+            "standard_version__document", "linked_to",
         )
         .filter(lookup)
     )  # fmt: skip
+
+
+def linked_cases(*, ticket: Ticket) -> list[Ticket]:
+    """Cases that arose from this one (e.g. a complaint about its service), by number."""
+    return list(ticket.linked_cases.only("number").order_by("pk"))
 
 
 def ticket_events(

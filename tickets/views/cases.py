@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from aftersales.exceptions import DomainError
 from aftersales.views import staff_required
 from feedback.archive import selectors as archive_selectors
-from tickets import entitlement, selectors, services, workflow
+from tickets import entitlement, portal_selectors, selectors, services, workflow
 from tickets.filters import TicketQueueFilterSet
 from tickets.forms import CommentForm, HandoverForm, InformForm, ResolveForm, TicketForm
 from tickets.models import Handover
@@ -82,6 +82,10 @@ def ticket_detail(request, number: str):
             "handovers": selectors.pending_handovers(ticket=ticket),
             "now": timezone.now(),
             "clocks": selectors.ticket_clocks(ticket=ticket, now=timezone.now()),
+            "linked_cases": selectors.linked_cases(ticket=ticket),
+            "tracking_url": portal_selectors.portal_tracking_url(
+                ticket=ticket, site_url=request.build_absolute_uri("/")
+            ),
             "is_open": workflow.is_open(ticket.status),
             "handover_form": HandoverForm(),
             "entitlement_options": [
