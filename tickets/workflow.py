@@ -191,3 +191,154 @@ def is_open(status: str) -> bool:
 def sla_paused(status: str) -> bool:
     """Waiting for parts or for the customer pauses the SLA clocks (not legal day counts)."""
     return status in PAUSED_STATES
+
+
+# --- Recourse claims (domain §6 "Recourse claim") -----------------------------------------
+#
+#     draft → ready → submitted → acknowledged → negotiating
+#     submitted | acknowledged | negotiating → settled_full | settled_partial | rejected
+#     rejected | settled_partial → escalated
+#     settled_full | settled_partial | rejected | escalated → closed
+#     any state with money still open → written_off   (a manager, with a reason)
+#
+# Statuses are the values of tickets.models.RecourseClaim.Status (this module cannot import
+# the models); the table below is the only place the edges live: services check it, pages
+# draw their buttons and the API answers 409 from it.
+
+
+class ClaimAction(models.TextChoices):
+    """Named steps of a recourse claim (API action names and buttons)."""
+
+    READY = "ready", pgettext_lazy("claim", "Mark ready")
+    SUBMIT = "submit", pgettext_lazy("claim", "Submit to the party")
+    ACKNOWLEDGE = "acknowledge", pgettext_lazy("claim", "Party acknowledged")
+    NEGOTIATE = "negotiate", pgettext_lazy("claim", "Negotiate")
+    SETTLE = "settle", pgettext_lazy("claim", "Settle")
+    REJECT = "reject", pgettext_lazy("claim", "Rejected by the party")
+    ESCALATE = "escalate", pgettext_lazy("claim", "Escalate")
+    CLOSE = "close", pgettext_lazy("claim", "Close")
+    WRITE_OFF = "write_off", pgettext_lazy("claim", "Write off")
+
+
+CLAIM_WORKERS = frozenset(
+    {Role.AGENT, Role.SUPERVISOR, Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN}
+)
+CLAIM_APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
+CLAIM_FINAL_STATES = frozenset({"closed", "written_off"})
+# Waiting for the other side: the response clock runs, the owner is reminded when it passes.
+CLAIM_AWAITING_STATES = frozenset({"submitted", "acknowledged", "negotiating"})
+# Not yet submitted: the limitation period still runs against us.
+CLAIM_UNSUBMITTED_STATES = frozenset({"draft", "ready"})
+# Basis, evidence and amount may change until the claim is sent.
+CLAIM_EDITABLE_STATES = frozenset({"draft", "ready"})
+
+
+@dataclass(frozen=True)
+class ClaimRule:
+    """One allowed edge of a claim: the action, the roles that may fire it, whether a
+    reason is required, and which guard (services/recourse.py checks it) must hold."""
+
+    action: ClaimAction
+    roles: frozenset[str] = CLAIM_WORKERS
+    needs_reason: bool = False
+    guard: str = ""
+
+
+_SETTLE = {
+    "settled_full": ClaimRule(ClaimAction.SETTLE, guard="settlement"),
+    "settled_partial": ClaimRule(ClaimAction.SETTLE, guard="settlement"),
+    "rejected": ClaimRule(ClaimAction.REJECT, needs_reason=True),
+}
+_WRITE_OFF = {
+    "written_off": ClaimRule(
+        ClaimAction.WRITE_OFF, roles=CLAIM_APPROVERS, needs_reason=True
+    )
+}
+_CLOSE = {"closed": ClaimRule(ClaimAction.CLOSE)}
+
+CLAIM_TRANSITIONS: dict[str, dict[str, ClaimRule]] = {
+    "draft": {"ready": ClaimRule(ClaimAction.READY, guard="ready"), **_WRITE_OFF},
+    "ready": {"submitted": ClaimRule(ClaimAction.SUBMIT), **_WRITE_OFF},
+    "submitted": {
+        "acknowledged": ClaimRule(ClaimAction.ACKNOWLEDGE),
+        **_SETTLE,
+        **_WRITE_OFF,
+    },
+    "acknowledged": {
+        "negotiating": ClaimRule(ClaimAction.NEGOTIATE),
+        **_SETTLE,
+        **_WRITE_OFF,
+    },
+    "negotiating": {**_SETTLE, **_WRITE_OFF},
+    # Recovered in full: nothing is left to write off.
+    "settled_full": {**_CLOSE},
+    "settled_partial": {
+        "escalated": ClaimRule(ClaimAction.ESCALATE),
+        **_CLOSE,
+        **_WRITE_OFF,
+    },
+    "rejected": {
+        "escalated": ClaimRule(ClaimAction.ESCALATE),
+        **_CLOSE,
+        **_WRITE_OFF,
+    },
+    "escalated": {**_CLOSE, **_WRITE_OFF},
+    "closed": {},
+    "written_off": {},
+}
+
+
+def claim_targets(current: str, action: str, *, label: str = "") -> list[str]:
+    """Where `action` may lead from `current` (settle has two targets, chosen by the
+    amount recovered); InvalidTransition when the action is not possible now (`label`:
+    the status as the message should name it)."""
+    targets = [
+        target
+        for target, rule in CLAIM_TRANSITIONS.get(current, {}).items()
+        if rule.action == action
+    ]
+    if not targets:
+        action_label = (
+            ClaimAction(action).label if action in ClaimAction.values else action
+        )
+        raise InvalidTransition(
+            _("“%(action)s” is not possible for a claim that is %(current)s.")
+            % {"action": action_label, "current": label or current}
+        )
+    return targets
+
+
+def claim_check(current: str, target: str, *, roles: set[str] | None) -> ClaimRule:
+    """Raise InvalidTransition unless current → target is an edge, ActionForbidden unless
+    `roles` may fire it (`roles=None`: the system is acting)."""
+    rule = CLAIM_TRANSITIONS.get(current, {}).get(target)
+    if rule is None:
+        raise InvalidTransition(
+            _("A claim that is %(current)s cannot become %(target)s.")
+            % {"current": current, "target": target}
+        )
+    if roles is not None and not roles & rule.roles:
+        raise ActionForbidden(
+            _("Your role does not allow “%(action)s”.") % {"action": rule.action.label}
+        )
+    return rule
+
+
+def claim_allowed_actions(status: str, roles: set[str]) -> list[ClaimAction]:
+    """The claim actions a person with `roles` may take now (buttons and the API), each
+    once, in the table's order."""
+    actions: list[ClaimAction] = []
+    for rule in CLAIM_TRANSITIONS.get(status, {}).values():
+        if roles & rule.roles and rule.action not in actions:
+            actions.append(rule.action)
+    return actions
+
+
+def claim_is_open(status: str) -> bool:
+    """A claim that is neither closed nor written off may still change."""
+    return status not in CLAIM_FINAL_STATES
+
+
+def claim_is_editable(status: str) -> bool:
+    """Basis, evidence and amount may change (draft or ready)."""
+    return status in CLAIM_EDITABLE_STATES
