@@ -21,3 +21,6 @@ class TicketsConfig(AppConfig):
 
         if customer_cases not in TIMELINE_PROVIDERS:
             register_timeline_provider(customer_cases)
+        from .services.attachments import attachment_register_export
+
+        attachment_register_export()
