@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("standards/", include("standards.urls")),
     path("customers/", include("feedback.urls")),
     path("tickets/", include("tickets.urls")),
+    path("portal/", include("tickets.portal_urls")),
     path("followups/", include("feedback.followups.urls")),
     path("feedback/", include("feedback.voice.urls")),
     path("care/", include("feedback.care.urls")),
