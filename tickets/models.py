@@ -64,6 +64,9 @@ class TicketQuerySet(models.QuerySet):
                 | Q(unit__members=user)
                 | Q(handovers__to_user=user)
                 | Q(handovers__to_unit__members=user)
+                # The follow-up loop's tasks (a string lookup: tickets never import it).
+                | Q(follow_ups__assigned_to=user)
+                | Q(follow_ups__unit__members=user)
             )
             supervised = [
                 m.unit.path

@@ -11,10 +11,91 @@ urlpatterns = router.urls
 
 # Each section below adds its routes with `urlpatterns += [...]`.
 # Section: repairs, visits, offers, from api/views/repairs.py.
+from django.urls import path as _repairs_path  # noqa: E402
+
+urlpatterns += [
+    _repairs_path(
+        "tickets/<str:pk>/repairs/",
+        views.TicketRepairsView.as_view(),
+        name="ticket-repairs",
+    ),
+    _repairs_path(
+        "repairs/<int:pk>/finish/",
+        views.RepairFinishView.as_view(),
+        name="repair-finish",
+    ),
+    _repairs_path(
+        "tickets/<str:pk>/visits/",
+        views.TicketVisitsView.as_view(),
+        name="ticket-visits",
+    ),
+    _repairs_path(
+        "visits/<int:pk>/complete/",
+        views.VisitCompleteView.as_view(),
+        name="visit-complete",
+    ),
+    _repairs_path(
+        "tickets/<str:pk>/offers/",
+        views.TicketOffersView.as_view(),
+        name="ticket-offers",
+    ),
+    _repairs_path(
+        "offers/<int:pk>/approve/",
+        views.OfferApproveView.as_view(),
+        name="offer-approve",
+    ),
+    _repairs_path(
+        "offers/<int:pk>/reject/",
+        views.OfferRejectView.as_view(),
+        name="offer-reject",
+    ),
+]
 # End of the repairs section.
 # Section: compensations, recourse claims, party ledger, from api/views/recourse.py.
+from django.urls import path as _recourse_path  # noqa: E402
+
+_recourse_router = SimpleRouter()
+_recourse_router.register(
+    "recourse-claims", views.RecourseClaimViewSet, basename="recourse-claim"
+)
+urlpatterns += [
+    _recourse_path(
+        "tickets/<str:pk>/compensations/",
+        views.TicketCompensationsView.as_view(),
+        name="ticket-compensations",
+    ),
+    _recourse_path(
+        "compensations/<int:pk>/approve/",
+        views.CompensationApproveView.as_view(),
+        name="compensation-approve",
+    ),
+    _recourse_path(
+        "parties/<int:pk>/ledger/",
+        views.PartyLedgerView.as_view(),
+        name="party-ledger",
+    ),
+    *_recourse_router.urls,
+]
 # End of the recourse section.
 # Section: attachments, from api/views/attachments.py.
+_attachments = SimpleRouter()
+_attachments.register(
+    r"tickets/(?P<ticket_id>[^/]+)/attachments",
+    views.TicketAttachmentViewSet,
+    basename="ticket-attachment",
+)
+_attachments.register("attachments", views.AttachmentViewSet, basename="attachment")
+urlpatterns += [*_attachments.urls]
 # End of the attachments section.
 # Section: ownership transfers, from api/views/ownership.py.
+_ownership = SimpleRouter()
+_ownership.register(
+    r"tickets/(?P<ticket_id>[^/]+)/ownership-transfers",
+    views.TicketTransferViewSet,
+    basename="ticket-ownership-transfer",
+)
+_ownership.register(
+    "ownership-transfers", views.TransferViewSet, basename="ownership-transfer"
+)
+urlpatterns += [*_ownership.urls]
 # End of the ownership section.

@@ -190,12 +190,19 @@ def ticket_open(
 
 
 def entitlement_facts(ticket: Ticket, *, report_date) -> entitlement.Facts:
-    """Gather what the entitlement engine needs from the case and its product."""
+    """Gather what the entitlement engine needs from the case, its product and the
+    product's repair history (all its cases within validity; repair days counted up to
+    today, or to `report_date` when that is later)."""
+    from tickets.selectors_repairs import repair_history_facts
+
     product = ticket.product
     if product is None:
         return entitlement.Facts(
             category="", report_date=report_date, validity_start=None, validity_end=None
         )
+    history = repair_history_facts(
+        ticket=ticket, as_of=max(report_date, timezone.localdate())
+    )
     return entitlement.Facts(
         category=product.model.category,
         report_date=report_date,
@@ -206,7 +213,7 @@ def entitlement_facts(ticket: Ticket, *, report_date) -> entitlement.Facts:
         price_paid=product.price_paid,
         is_distance_sale=product.is_distance_sale,
         received_date=product.delivery_date or product.sale_date,
-        failed_repairs=0,  # repair records come with the repairs part of this issue
+        **history,
     )
 
 
@@ -332,6 +339,8 @@ def ticket_transition(
         fields["handler"] = ticket.first_owner
         fields["unit"] = _home_unit(ticket.first_owner)
         fields["resolved_at"] = None
+        # The rework needs its own follow-up before the case may close again.
+        fields["follow_up_completed_at"] = None
         fresh = _due_times(ticket, now)
         fields["resolve_due_at"] = fresh["resolve_due_at"]
         fields["resolve_warn_at"] = fresh["resolve_warn_at"]
@@ -524,6 +533,10 @@ def _handover_request(
               "to_user": to_user.pk if to_user else None, "reason": reason,
               "commitment": commitment},
     )  # fmt: skip
+    if to_user is None:  # the unit's queue may name the receiving member
+        from tickets.services.ownership import queue_assign  # imports this module
+
+        queue_assign(handover=handover)
     return handover
 
 
