@@ -16,4 +16,5 @@ class FeedbackConfig(AppConfig):
         from .care import timeline as care_timeline  # noqa: F401
         from .followups import receivers  # noqa: F401
         from .followups import timeline as followup_timeline  # noqa: F401
+        from .voice import receivers as voice_receivers  # noqa: F401
         from .voice import timeline as voice_timeline  # noqa: F401

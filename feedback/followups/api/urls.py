@@ -1,3 +1,10 @@
-"""API routes: followups (assembled under /api/v1/)."""
+"""API routes: follow-ups and questionnaires (assembled under /api/v1/)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("followups", views.FollowUpViewSet, basename="followup")
+router.register("questionnaires", views.QuestionnaireViewSet, basename="questionnaire")
+urlpatterns = router.urls

@@ -1,0 +1,65 @@
+"""FilterSets of the follow-up worklist and API (one class for both)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from ..models import FollowUp
+
+
+class FollowUpFilterSet(django_filters.FilterSet):
+    """status, kind, result, ticket (id), customer (id), assigned_to (`me` or a user id),
+    due_before (date or date-time: due at or before)."""
+
+    ticket = django_filters.NumberFilter(field_name="ticket_id", label=_("Case id"))
+    customer = django_filters.NumberFilter(
+        field_name="customer_id", label=_("Customer id")
+    )
+    assigned_to = django_filters.CharFilter(
+        method="filter_assigned_to", label=_("Assigned to (me or a user id)")
+    )
+    due_before = django_filters.DateTimeFilter(
+        field_name="due_at", lookup_expr="lte", label=_("Due before")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=FollowUp.Status.choices, label=pgettext_lazy("follow-up", "Status")
+    )
+    kind = django_filters.ChoiceFilter(choices=FollowUp.Kind.choices, label=_("Kind"))
+    result = django_filters.ChoiceFilter(
+        choices=FollowUp.Result.choices, label=_("Result")
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "status",
+            "kind",
+            "result",
+            "ticket",
+            "customer",
+            "assigned_to",
+            "due_before",
+        ]
+
+    def filter_assigned_to(self, queryset, name, value):
+        value = value.strip()
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            return queryset.filter(assigned_to=user) if user else queryset.none()
+        if value.isdigit():
+            return queryset.filter(assigned_to_id=int(value))
+        return queryset.none()
+
+
+class WorklistFilterSet(FollowUpFilterSet):
+    """The worklist page's filters (a subset of the API's, same meaning)."""
+
+    class Meta(FollowUpFilterSet.Meta):
+        fields = ["status", "kind", "result"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("ticket", "customer", "assigned_to", "due_before"):
+            self.filters.pop(name, None)
+        for field in self.form.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
