@@ -1,3 +1,12 @@
 """API routes: voice (assembled under /api/v1/)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("feedback-items", views.FeedbackItemViewSet, basename="feedback-item")
+router.register(
+    "quality-notices", views.QualityNoticeViewSet, basename="quality-notice"
+)
+urlpatterns = [*router.urls]
