@@ -13,7 +13,32 @@ NAVIGATION = [
     ("home", _("Home"), "house", None),
     ("tickets:ticket-list", _("Cases"), "inboxes", STAFF),
     ("feedback:customer-list", _("Customers"), "person-vcard", STAFF),
-    ("feedback:followup-list", _("Follow-ups"), "telephone-outbound", STAFF),
+    ("followups:followup-list", _("Follow-ups"), "telephone-outbound", STAFF),
+    (
+        "tickets:recourse-claim-list",
+        _("Recourse"),
+        "cash-coin",
+        {Role.MANAGER, Role.SUPERVISOR, Role.QUALITY_MANAGER, Role.ADMIN, Role.AGENT},
+    ),
+    ("voice:feedback-item-list", _("Feedback"), "chat-square-text", STAFF),
+    (
+        "voice:quality-notice-list",
+        _("Quality notices"),
+        "clipboard-data",
+        STAFF,
+    ),
+    (
+        "voice:qa-recall-list",
+        _("QA re-calls"),
+        "patch-check",
+        {Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN},
+    ),
+    (
+        "care:programme-list",
+        _("Care programmes"),
+        "megaphone",
+        {Role.QUALITY_MANAGER, Role.MANAGER, Role.SUPERVISOR, Role.ADMIN},
+    ),
     ("standards:standard-list", _("Standards"), "journal-check", STAFF),
     (
         "dashboard",

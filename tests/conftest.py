@@ -158,7 +158,7 @@ def celery_worker_process(transactional_db, settings):
         "DJANGO_SETTINGS_MODULE": "aftersales.settings_test",
         "AFTERSALES_TEST_WORKER_DB": str(connection.settings_dict["NAME"]),
     }
-    log = BASE_DIR / "var" / "test-worker.log"
+    log = Path(settings.VAR_DIR) / "test-worker.log"
     with log.open("w") as log_file:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "aftersales", "worker", "--pool=solo",

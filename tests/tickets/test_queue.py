@@ -72,7 +72,9 @@ def test_a_met_clock_no_longer_counts_as_due_today(agent_client, agent_user, sta
     assert (urgent.number in _numbers(response)) is other_clocks_today
 
 
-def test_filters_and_sort_narrow_and_order_the_queue(agent_client, agent_user, standard):
+def test_filters_and_sort_narrow_and_order_the_queue(
+    agent_client, agent_user, standard
+):
     p1 = _open(agent_user, priority="P1", title="Alpha")
     p3 = _open(agent_user, priority="P3", title="Beta")
     with time_machine.travel(MONDAY_9 + timedelta(minutes=1), tick=False):
@@ -135,7 +137,9 @@ def test_sla_badge_is_grey_while_the_case_waits_for_the_customer(
     assertNotContains(response, "text-bg-danger")
 
 
-def test_case_page_shows_hours_left_on_the_wall_clock(agent_client, agent_user, standard):
+def test_case_page_shows_hours_left_on_the_wall_clock(
+    agent_client, agent_user, standard
+):
     case = _open(agent_user, priority="P2")  # acknowledge within 2 h
     with time_machine.travel(MONDAY_9 + timedelta(minutes=30), tick=False):
         response = agent_client.get(f"/tickets/{case.number}/")
