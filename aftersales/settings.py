@@ -184,6 +184,8 @@ AFTERSALES_ATTACHMENT_MAX_BYTES = int(
 )
 # The unit that receives complaints filed on the customer portal (its code).
 AFTERSALES_PORTAL_UNIT = os.environ.get("AFTERSALES_PORTAL_UNIT", "sh-hotline")
+# The customer's follow-up answer page (per client address).
+FOLLOWUP_ANSWER_RATE = os.environ.get("AFTERSALES_FOLLOWUP_ANSWER_RATE", "30/m")
 # One-time codes of the portal: per contact and per client address; tracking link lifetime.
 AFTERSALES_PORTAL_CODE_RATE = os.environ.get("AFTERSALES_PORTAL_CODE_RATE", "3/10m")
 AFTERSALES_PORTAL_CODE_IP_RATE = os.environ.get(
