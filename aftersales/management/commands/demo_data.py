@@ -7,7 +7,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 # Each app's `demo.load()` in dependency order (style.md B.1).
-DEMO_MODULES = ["aftersales.demo", "standards.demo", "feedback.demo", "tickets.demo"]
+DEMO_MODULES = [
+    "aftersales.demo",
+    "standards.demo",
+    "feedback.demo",
+    "tickets.demo",
+    "feedback.demo_loop",
+]
 
 
 class Command(BaseCommand):
