@@ -736,3 +736,17 @@ def test_the_awaiting_selector_lists_only_my_pending_transfers(case, agent_user,
     )
     assert list(selectors.transfer_list_awaiting(user=wu)) == [transfer]
     assert list(selectors.transfer_list_awaiting(user=agent_user)) == []
+
+
+def test_a_units_supervisor_is_picked_only_when_nobody_else_is_left(unit_tree):
+    from aftersales.services import membership_set
+
+    unit = UnitFactory(parent=unit_tree["co"])
+    boss = UserFactory(username="boss", roles=["supervisor"])
+    membership_set(user=boss, unit=unit, is_supervisor=True)
+    worker = UserFactory(username="worker", roles=["technician"], units=[unit])
+    # The supervisor has the lighter load, yet the worker takes the case.
+    TicketFactory.create_batch(2, first_owner=worker, handler=worker)
+
+    assert services.queue_pick_member(unit=unit) == worker
+    assert services.queue_pick_member(unit=unit, exclude=[worker]) == boss

@@ -362,9 +362,20 @@ def queue_set_mode(*, unit: Unit, actor: User, mode: str) -> UnitQueue:
 
 
 def _members(unit_id: int, exclude: Iterable[int | User]) -> QuerySet[User]:
+    """Active members of the unit, each marked `coordinator` when they supervise it: the
+    pickers below order coordinators last, so a supervisor is only picked when the unit
+    has nobody else."""
     excluded = {p.pk if isinstance(p, User) else p for p in exclude if p is not None}
-    return User.objects.filter(memberships__unit_id=unit_id, is_active=True).exclude(
-        pk__in=excluded
+    return (
+        User.objects.filter(memberships__unit_id=unit_id, is_active=True)
+        .exclude(pk__in=excluded)
+        .annotate(
+            coordinator=Exists(
+                Membership.objects.filter(
+                    user=OuterRef("pk"), unit_id=unit_id, is_supervisor=True
+                )
+            )
+        )
     )
 
 
@@ -384,7 +395,7 @@ def _least_loaded(members: QuerySet[User]) -> User | None:
                 distinct=True,
             )
         )
-        .order_by("load", "pk")
+        .order_by("coordinator", "load", "pk")
         .first()
     )
 
@@ -392,9 +403,9 @@ def _least_loaded(members: QuerySet[User]) -> User | None:
 def _next_in_turn(members: QuerySet[User], last_id: int | None) -> User | None:
     """The first member (by id) after `last_id`, wrapping round. One query."""
     if last_id is None:
-        return members.order_by("pk").first()
+        return members.order_by("coordinator", "pk").first()
     return members.order_by(
-        Case(When(pk__gt=last_id, then=Value(0)), default=Value(1)), "pk"
+        "coordinator", Case(When(pk__gt=last_id, then=Value(0)), default=Value(1)), "pk"
     ).first()
 
 
