@@ -114,4 +114,100 @@ def archive(measure):
     )
 
 
-ALL = {"people": people, "standards": standards, "archive": archive}
+def _timed(func, rounds: int = 5) -> dict:
+    """Median / p95 milliseconds and queries per call of `func()` (not a request)."""
+    import statistics
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = []
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            func()
+            timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[-1],
+        "queries": len(queries) // rounds,
+    }
+
+
+def tickets(measure):
+    """The case queue, the tickets API, a case page and the sweeps with a growing number
+    of open cases (bulk-inserted copies of a demo case: the benchmark measures reads and
+    the set-based sweeps)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets import services as ticket_services
+    from tickets.models import Ticket
+
+    client = Client()
+    client.force_login(User.objects.get(username="manager"))
+    template = Ticket.objects.filter(status="in_progress").first()
+    fields = {
+        f.attname: getattr(template, f.attname)
+        for f in Ticket._meta.concrete_fields
+        if f.attname not in {"id", "number", "created_at", "updated_at"}
+    }
+    future = timezone.now() + timedelta(days=30)
+    for total in (1_000, 10_000):
+        start = Ticket.objects.count()
+        if total > start:
+            Ticket.objects.bulk_create(
+                Ticket(
+                    **{
+                        **fields,
+                        "number": f"B{n:08d}",
+                        # Far from due: the sweeps must not touch them.
+                        "acknowledge_due_at": None,
+                        "first_contact_due_at": None,
+                        "onsite_due_at": None,
+                        "resolve_due_at": future,
+                        "acknowledge_warn_at": None,
+                        "first_contact_warn_at": None,
+                        "onsite_warn_at": None,
+                        "resolve_warn_at": future,
+                    }
+                )
+                for n in range(start, total)
+            )
+        yield "GET /tickets/?view=all", total, measure(client, "/tickets/?view=all")
+        yield (
+            "GET /tickets/?view=overdue",
+            total,
+            measure(client, "/tickets/?view=overdue"),
+        )
+        yield (
+            "GET /api/v1/tickets/?page_size=50",
+            total,
+            measure(client, "/api/v1/tickets/?page_size=50"),
+        )
+        yield (
+            "sla_sweep (nothing due)",
+            total,
+            _timed(lambda: ticket_services.sla_sweep(now=timezone.now())),
+        )
+        yield (
+            "legal_clock_sweep",
+            total,
+            _timed(lambda: ticket_services.legal_clock_sweep(now=timezone.now())),
+        )
+    yield (
+        "GET /tickets/<number>/ (case page)",
+        1,
+        measure(client, template.get_absolute_url()),
+    )
+    yield "GET /tickets/recourse/", 1, measure(client, "/tickets/recourse/")
+    visitor = Client()
+    visitor.force_login(User.objects.get(username="visitor"))
+    yield "GET /followups/ (visitor)", 1, measure(visitor, "/followups/")
+    yield "GET /api/v1/followups/", 1, measure(visitor, "/api/v1/followups/")
+
+
+ALL = {"people": people, "standards": standards, "archive": archive, "tickets": tickets}

@@ -188,3 +188,28 @@ def test_case_page_marks_an_overdue_clock_with_hours_over(
     assert clock["state"] == "overdue"
     assert clock["hours_over"] == 1.5
     assertContains(response, "overdue 1.5 h")
+
+
+def test_a_safety_incident_asks_for_evidence_until_a_file_is_attached(
+    agent_client, agent_user, standard
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.services import attachment_add
+
+    case = _open(agent_user, title="Smoke from the socket", safety_incident=True)
+    before = agent_client.get(f"/tickets/{case.number}/")
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01"
+        b"\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f"
+        b"\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    attachment_add(
+        ticket=case,
+        actor=agent_user,
+        file=SimpleUploadedFile("socket.png", png, content_type="image/png"),
+    )
+    after = agent_client.get(f"/tickets/{case.number}/")
+
+    assertContains(before, 'data-testid="evidence-needed"')
+    assertNotContains(after, 'data-testid="evidence-needed"')
