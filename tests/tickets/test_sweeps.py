@@ -180,6 +180,38 @@ def test_running_the_sla_sweep_twice_records_each_step_once(workshop_case):
     assert [(r.status, r.items) for r in runs] == [("succeeded", 3), ("succeeded", 0)]
 
 
+@pytest.mark.parametrize("overdue", [2, 8])
+def test_a_sla_sweep_with_nothing_new_costs_the_same_for_any_number_of_overdue_cases(
+    standard, people, agent_user, overdue, django_assert_max_num_queries
+):
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    for n in range(overdue):
+        open_ticket(actor=agent_user, customer=zhang, title=f"Case {n}")
+    later = NOW + 400 * H
+    # Every clock of every case has passed 200 %: the first run takes all the steps.
+    assert services.sla_sweep(now=later) > 0
+
+    # The second run reads no case whose last step is taken (job run + 2 per clock).
+    with django_assert_max_num_queries(12):
+        assert services.sla_sweep(now=later) == 0
+
+
+def test_a_sla_sweep_between_breach_and_200_percent_takes_no_step_twice(
+    standard, people, agent_user, django_assert_max_num_queries
+):
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    for n in range(5):
+        open_ticket(actor=agent_user, customer=zhang, title=f"Case {n}")
+    breached = NOW + 30 * H  # acknowledge, first contact, on site (24 h) breached
+    first = services.sla_sweep(now=breached)
+
+    with django_assert_max_num_queries(12):
+        second = services.sla_sweep(now=breached + H)
+
+    assert first == 5 * 3 * 2  # three clocks, warning + breach each
+    assert second == 0
+
+
 def test_sla_sweep_skips_a_paused_case(workshop_case, technician_user):
     act(workshop_case, technician_user, A.PAUSE_CUSTOMER)
 

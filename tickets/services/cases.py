@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -669,22 +670,55 @@ def _supervisors(unit_id: int) -> set[User]:
     )
 
 
+def _sla_key(ticket_id: int, clock: str, step: str, reopen_count: int) -> str:
+    """The unique event key of one escalation step (a reopened case's fresh clocks
+    escalate again: one key per round)."""
+    return f"sla:{ticket_id}:{clock}:{step}" + (
+        f":r{reopen_count}" if reopen_count else ""
+    )
+
+
 def sla_sweep(*, now: datetime) -> int:
     """Every minute: for each clock, warn at 80 % of the time (handler and first owner),
     breach at 100 % (supervisor, level 1) and escalate at 200 % (managers, level 2). Each
     step happens once per case and clock (unique event keys), even with two sweeps at once.
-    Set-based: only open, unpaused cases whose stored due time has come are read."""
+    Set-based: only open, unpaused cases whose stored 80 % point has come and whose last
+    step is not recorded yet are read, and the steps already taken are looked up in one
+    query per clock, so a minute with nothing new costs a constant number of queries."""
     with job_run("sla_sweep") as run:
-        open_running = Ticket.objects.filter(
-            status__in=workflow.OPEN_STATES, has_sla=True
-        ).exclude(status__in=workflow.PAUSED_STATES)
+        open_running = (
+            Ticket.objects.filter(status__in=workflow.OPEN_STATES, has_sla=True)
+            .exclude(status__in=workflow.PAUSED_STATES)
+            .annotate(
+                round_suffix=Case(
+                    When(
+                        reopen_count__gt=0,
+                        then=Concat(Value(":r"), Cast("reopen_count", CharField())),
+                    ),
+                    default=Value(""),
+                    output_field=CharField(),
+                )
+            )
+        )
         for clock in CLOCKS:
             due_field, done_field = f"{clock}_due_at", _done_field(clock)
-            # Only rows whose stored 80 % point has come (indexed); the exact steps are
-            # decided per row, and each happens once (unique event key).
-            candidates = open_running.filter(
-                **{f"{done_field}__isnull": True, f"{clock}_warn_at__lte": now}
-            ).select_related("first_owner", "handler")
+            last_step_taken = TicketEvent.objects.filter(
+                key=Concat(
+                    Value("sla:"),
+                    Cast(OuterRef("pk"), CharField()),
+                    Value(f":{clock}:manager"),
+                    OuterRef("round_suffix"),
+                    output_field=CharField(),
+                )
+            )
+            candidates = list(
+                open_running.filter(
+                    **{f"{done_field}__isnull": True, f"{clock}_warn_at__lte": now}
+                )
+                .exclude(Exists(last_step_taken))
+                .select_related("first_owner", "handler")
+            )
+            plan = []
             for ticket in candidates:
                 due = getattr(ticket, due_field)
                 total = (due - ticket.created_at).total_seconds()
@@ -694,7 +728,16 @@ def sla_sweep(*, now: datetime) -> int:
                     steps.append("breach")
                 if total > 0 and elapsed >= MANAGER_AT * total:
                     steps.append("manager")
-                for step in steps:
+                plan += [(ticket, step) for step in steps]
+            taken = set(
+                TicketEvent.objects.filter(
+                    key__in=[
+                        _sla_key(t.pk, clock, step, t.reopen_count) for t, step in plan
+                    ]
+                ).values_list("key", flat=True)
+            )
+            for ticket, step in plan:
+                if _sla_key(ticket.pk, clock, step, ticket.reopen_count) not in taken:
                     run.items += _escalation_step(ticket, clock, step, now=now)
     return run.items
 
@@ -702,10 +745,7 @@ def sla_sweep(*, now: datetime) -> int:
 def _escalation_step(ticket: Ticket, clock: str, step: str, *, now: datetime) -> int:
     """Record one escalation step once (the unique key makes a concurrent second sweep a
     no-op) and alert the people it concerns. Returns 1 when this call recorded it."""
-    # A reopened case's fresh clocks escalate again: one key per round.
-    key = f"sla:{ticket.pk}:{clock}:{step}" + (
-        f":r{ticket.reopen_count}" if ticket.reopen_count else ""
-    )
+    key = _sla_key(ticket.pk, clock, step, ticket.reopen_count)
     event_type = {
         "warning": TicketEvent.Type.SLA_WARNING,
         "breach": TicketEvent.Type.SLA_BREACHED,
