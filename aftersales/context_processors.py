@@ -69,6 +69,10 @@ def navigation(request) -> dict:
             url != reverse("home") and request.path.startswith(url)
         )
         items.append({"url": url, "label": label, "icon": icon, "active": active})
+    # Only the most specific entry is active (/tickets/recourse/ is not "Cases").
+    longest = max((len(i["url"]) for i in items if i["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == longest
     return {
         "nav_items": items,
         "unread_notifications": selectors.notification_unread_count(user=user),

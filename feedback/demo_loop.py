@@ -497,7 +497,12 @@ def _care(cast: _Cast) -> None:
 
 # Each part runs once: skipped when rows of its kind exist (a second run adds nothing).
 PARTS = [
-    ("follow-ups", lambda: FollowUp.objects.filter(ticket__isnull=False), _followups),
+    # Answered ones: with eager Celery the cases' own tasks may exist already.
+    (
+        "follow-ups",
+        lambda: FollowUp.objects.filter(ticket__isnull=False, status=S.COMPLETED),
+        _followups,
+    ),
     ("feedback items", lambda: FeedbackItem.objects.all(), _items),
     ("QA re-calls", lambda: QaRecall.objects.all(), _qa),
     ("quality notices", lambda: QualityNotice.objects.all(), _notices),

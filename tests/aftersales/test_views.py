@@ -152,3 +152,15 @@ def test_static_assets_are_local(client):
     assert "/static/vendor/bootstrap-5.3.9/css/bootstrap.min.css" in html
     assert "/static/django_htmx/htmx" in html
     assert "https://" not in html
+
+
+def test_only_the_most_specific_sidebar_entry_is_active(client, manager_user):
+    from django.test import RequestFactory
+
+    from aftersales.context_processors import navigation
+
+    request = RequestFactory().get("/tickets/recourse/")
+    request.user = manager_user
+    active = [i["url"] for i in navigation(request)["nav_items"] if i["active"]]
+
+    assert active == ["/tickets/recourse/"]

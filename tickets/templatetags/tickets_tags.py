@@ -8,6 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from tickets.models import Ticket
+from tickets.workflow import TicketStatus
 
 register = template.Library()
 
@@ -53,3 +54,12 @@ def sla_badge(ticket: Ticket, now: datetime) -> dict:
             "time": _duration(seconds),
         }
     return {"badge": {"css": css, "text": text, "due": due, "clock": clock}}
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A case status code as its translated label (timeline entries store codes)."""
+    try:
+        return TicketStatus(value).label
+    except ValueError:
+        return value
