@@ -93,8 +93,9 @@ def ticket_clocks(*, ticket: Ticket, now: datetime) -> list[dict]:
         elif done is not None:
             state, left = "met" if done <= due else "met_late", None
         elif ticket.status not in workflow.OPEN_STATES:
-            # A finished case's unmet clock stopped with it: missed or never needed.
-            ended = ticket.closed_at or ticket.resolved_at or ticket.updated_at
+            # A finished case's unmet clock stopped with it: missed when the case was
+            # resolved after it; moot for a cancelled or duplicate case.
+            ended = ticket.resolved_at or ticket.closed_at
             state, left = ("missed" if ended and ended > due else "none"), None
         else:
             # A paused case's clocks stand still at the moment of the pause.

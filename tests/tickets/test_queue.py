@@ -213,3 +213,18 @@ def test_a_safety_incident_asks_for_evidence_until_a_file_is_attached(
 
     assertContains(before, 'data-testid="evidence-needed"')
     assertNotContains(after, 'data-testid="evidence-needed"')
+
+
+def test_a_cancelled_cases_unmet_clock_stops_instead_of_growing_overdue(
+    agent_client, agent_user, standard
+):
+    case = _open(agent_user, priority="P1")  # acknowledge within 30 minutes
+    with time_machine.travel(MONDAY_9 + timedelta(hours=1), tick=False):
+        act(case, agent_user, TicketAction.CANCEL, note="Customer withdrew")
+    with time_machine.travel(MONDAY_9 + timedelta(days=3), tick=False):
+        response = agent_client.get(f"/tickets/{case.number}/")
+
+    clocks = {c["key"]: c for c in response.context["clocks"]}
+    assert clocks["acknowledge"]["state"] == "none"
+    assert clocks["acknowledge"]["hours_over"] is None
+    assertNotContains(response, "badge text-bg-danger")
