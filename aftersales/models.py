@@ -82,6 +82,11 @@ class Unit(models.Model):
             Unit.objects.filter(pk=self.pk).update(path=path)
 
     @property
+    def lineage_ids(self) -> list[int]:
+        """The ids of this unit and every unit above it, root first (from the path)."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    @property
     def depth(self) -> int:
         """How far below the root this unit is (root = 0)."""
         return self.path.count("/") - 2 if self.path else 0

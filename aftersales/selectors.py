@@ -39,6 +39,23 @@ def unit_list(*, viewer: User) -> QuerySet[Unit]:
     return Unit.objects.select_related("parent").order_by("path")
 
 
+def supervisors_over(*, unit: Unit) -> QuerySet[User]:
+    """Active supervisors of the unit or of a unit above it (who answers for its work)."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__is_supervisor=True,
+        memberships__unit_id__in=unit.lineage_ids,
+    ).distinct()
+
+
+def supervises(*, user: User, units) -> bool:
+    """Whether `user` supervises one of `units` or a unit above one of them."""
+    ids = {pk for unit in units for pk in unit.lineage_ids}
+    return Membership.objects.filter(
+        user=user, is_supervisor=True, unit_id__in=ids
+    ).exists()
+
+
 def units_supervised_subtree(*, user: User) -> QuerySet[Unit]:
     """Every unit in the subtrees of the units `user` supervises (managers: all units)."""
     if user.has_role(*MANAGING_ROLES):

@@ -13,7 +13,8 @@ from datetime import date
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from aftersales.models import Membership, User
+from aftersales import selectors as aftersales_selectors
+from aftersales.models import User
 from aftersales.roles import Role
 from standards.parameters import get_path
 
@@ -134,12 +135,6 @@ def conduct_checklist(*, ticket: Ticket) -> list[str]:
     return [str(item) for item in items]
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    """ "/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"]."""
-    parts = [part for part in path.split("/") if part]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def offer_may_decide(*, user: User, offer: Offer) -> bool:
     """Whether `user` may approve or reject `offer`: a manager, or a supervisor of the
     case's unit or of a unit above it — never the person who made the offer."""
@@ -147,11 +142,7 @@ def offer_may_decide(*, user: User, offer: Offer) -> bool:
         return False
     if user.has_role(*OFFER_DECIDING_ROLES):
         return True
-    return Membership.objects.filter(
-        user=user,
-        is_supervisor=True,
-        unit__path__in=_ancestor_paths(offer.ticket.unit.path),
-    ).exists()
+    return aftersales_selectors.supervises(user=user, units=[offer.ticket.unit])
 
 
 def technicians() -> QuerySet[User]:

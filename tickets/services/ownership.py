@@ -35,6 +35,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import selectors as aftersales_selectors
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Membership, Unit, User
 from aftersales.roles import Role
@@ -59,15 +60,9 @@ __all__ = [
 MANAGING = (Role.MANAGER, Role.ADMIN)
 
 
-def _unit_chain(unit: Unit) -> list[int]:
-    """The ids of the unit and its ancestors, root first (from the materialised path)."""
-    return [int(part) for part in unit.path.strip("/").split("/") if part]
-
-
 def _supervises(user: User, units: Iterable[Unit]) -> bool:
     """Supervisor of one of the units or of a unit above it."""
-    ids = {pk for unit in units for pk in _unit_chain(unit)}
-    return user.memberships.filter(is_supervisor=True, unit_id__in=ids).exists()
+    return aftersales_selectors.supervises(user=user, units=units)
 
 
 def _is_live(ticket: Ticket) -> bool:
@@ -269,7 +264,7 @@ def _orphan_key(ticket_id: int, owner_id: int) -> str:
 def _orphan_recipients(unit: Unit) -> set[User]:
     """Supervisors of the unit, else of the nearest unit above it that has one, else the
     managers."""
-    chain = _unit_chain(unit)
+    chain = unit.lineage_ids
     by_unit: dict[int, set[User]] = defaultdict(set)
     for membership in Membership.objects.filter(
         unit_id__in=chain, is_supervisor=True, user__is_active=True

@@ -32,8 +32,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import selectors as aftersales_selectors
 from aftersales.exceptions import ActionForbidden, InvalidTransition, StaleObject
-from aftersales.models import Membership, User
+from aftersales.models import User
 from aftersales.roles import Role
 from aftersales.services import job_run, notify
 from feedback.models import Party
@@ -143,11 +144,6 @@ def _plus_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _unit_chain_ids(ticket: Ticket) -> list[int]:
-    """The case's unit and every unit above it (from the materialised path)."""
-    return [int(part) for part in ticket.unit.path.strip("/").split("/") if part]
-
-
 def _require_claim_worker(actor: User) -> None:
     if not actor.has_role(*workflow.CLAIM_WORKERS):
         raise ActionForbidden(_("Your role does not work on recourse claims."))
@@ -169,20 +165,12 @@ def compensation_can_approve(*, actor: User, ticket: Ticket) -> bool:
     subtrees (a supervisor of the case's unit or of a unit above it)."""
     if actor.has_role(Role.MANAGER, Role.ADMIN):
         return True
-    return Membership.objects.filter(
-        user=actor, is_supervisor=True, unit_id__in=_unit_chain_ids(ticket)
-    ).exists()
+    return aftersales_selectors.supervises(user=actor, units=[ticket.unit])
 
 
 def _approvers(ticket: Ticket) -> set[User]:
     """Who is asked to approve: the supervisors above the case, else the managers."""
-    supervisors = set(
-        User.objects.filter(
-            is_active=True,
-            memberships__is_supervisor=True,
-            memberships__unit_id__in=_unit_chain_ids(ticket),
-        )
-    )
+    supervisors = set(aftersales_selectors.supervisors_over(unit=ticket.unit))
     return supervisors or set(
         User.objects.filter(is_active=True, groups__name=Role.MANAGER)
     )
