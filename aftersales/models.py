@@ -216,6 +216,11 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    secret = models.BooleanField(
+        _("secret"),
+        default=False,
+        help_text=_("The body (e.g. a one-time code) is erased once it is sent."),
+    )
 
     class Meta:
         verbose_name = _("outbox message")

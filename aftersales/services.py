@@ -194,18 +194,34 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
 
 @transaction.atomic
 def outbox_enqueue(
-    *, channel: str, to: str, body: str, key: str, subject: str = ""
+    *,
+    channel: str,
+    to: str,
+    body: str,
+    key: str,
+    subject: str = "",
+    secret: bool = False,
 ) -> OutboxMessage:
-    """Record an outgoing message (once per `key`) and deliver it after commit."""
+    """Record an outgoing message (once per `key`) and deliver it after commit. A
+    `secret` body (a one-time code) is erased from the row once it is sent."""
     message, created = OutboxMessage.objects.get_or_create(
         key=key,
-        defaults={"channel": channel, "to": to, "subject": subject, "body": body},
+        defaults={
+            "channel": channel,
+            "to": to,
+            "subject": subject,
+            "body": body,
+            "secret": secret,
+        },
     )
     if created:
         from .tasks import outbox_deliver_task
 
         enqueue_on_commit(outbox_deliver_task, message.pk)
     return message
+
+
+ERASED_BODY = "(erased after sending)"
 
 
 def outbox_deliver(*, message_id: int) -> bool:
@@ -230,9 +246,10 @@ def outbox_deliver(*, message_id: int) -> bool:
     except Exception as exc:
         OutboxMessage.objects.filter(pk=message_id).update(last_error=str(exc)[:2000])
         raise
+    erased = {"body": ERASED_BODY} if message.secret else {}
     return bool(
         OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
-            sent_at=timezone.now(), last_error=""
+            sent_at=timezone.now(), last_error="", **erased
         )
     )
 

@@ -194,3 +194,32 @@ def test_notification_without_email_writes_no_outbox_message():
     services.notify(recipient=user, kind="test", key="quiet", title=_("Home"))
 
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_secret_message_is_erased_from_the_outbox_once_sent(
+    django_capture_on_commit_callbacks,
+):
+    LocmemSmsBackend.sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.outbox_enqueue(
+            channel="sms", to="+8613800138000", body="Code 123456", key="otp-1",
+            secret=True,
+        )  # fmt: skip
+    message.refresh_from_db()
+
+    assert LocmemSmsBackend.sent[-1]["body"] == "Code 123456"
+    assert message.sent_at is not None
+    assert "123456" not in message.body
+
+
+def test_an_ordinary_message_keeps_its_body_after_sending(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.outbox_enqueue(
+            channel="sms", to="+8613800138000", body="Your case T1", key="plain-1"
+        )
+    message.refresh_from_db()
+
+    assert message.sent_at is not None
+    assert message.body == "Your case T1"

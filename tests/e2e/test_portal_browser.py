@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from aftersales.models import OutboxMessage
+from aftersales.outbox import LocmemSmsBackend
 from feedback.archive import services as archive_services
 from feedback.models import Party
 from tests.aftersales.factories import UnitFactory, UserFactory
@@ -43,7 +44,11 @@ def test_visitor_files_a_complaint_and_follows_it(page: Page, live_server, setti
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
     message = OutboxMessage.objects.get(key__startswith="portal-code:")
     assert message.to == "+8613800138000"
-    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    # The code went out by SMS; the outbox row no longer holds it once sent.
+    assert message.sent_at is not None
+    assert not re.search(r"\b\d{6}\b", message.body)
+    sms = [m for m in LocmemSmsBackend.sent if m["to"] == "+8613800138000"]
+    code = re.search(r"\b(\d{6})\b", sms[-1]["body"]).group(1)
     page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Continue").click()
 

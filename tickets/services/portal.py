@@ -103,6 +103,7 @@ def portal_code_send(*, channel: str, contact: str) -> None:
         subject=gettext("Your verification code"),
         body=body,
         key=f"portal-code:{key[:24]}:{secrets.token_hex(8)}",
+        secret=True,
     )
 
 
