@@ -281,6 +281,32 @@ def test_a_finished_repair_cannot_be_finished_again(case, agent_user):
     assert Repair.objects.get(pk=repair.pk).outcome == Repair.Outcome.FIXED
 
 
+def test_a_case_with_an_open_repair_cannot_be_resolved_until_it_is_finished(
+    case, agent_user
+):
+    repair = record(case, agent_user)
+    services.ticket_inform_customer(
+        ticket=fresh(case), actor=agent_user, message="Fixed; works again."
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_resolve(
+            ticket=fresh(case), actor=agent_user, cause_code="RELAY",
+            liability="producer_defect",
+        )  # fmt: skip
+    assert "repair" in refused.value.message_dict
+    assert fresh(case).status == TicketStatus.IN_PROGRESS
+
+    services.repair_finish(
+        repair=repair, actor=agent_user, ended_on=TODAY, outcome="fixed"
+    )
+    resolved = services.ticket_resolve(
+        ticket=fresh(case), actor=agent_user, cause_code="RELAY",
+        liability="producer_defect",
+    )  # fmt: skip
+    assert resolved.resolved_at is not None
+
+
 @pytest.mark.parametrize("outcome", ["in_progress", "nonsense"])
 def test_a_repair_finishes_only_as_fixed_or_failed(case, agent_user, outcome):
     repair = record(case, agent_user)

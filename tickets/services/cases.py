@@ -267,6 +267,9 @@ def _check_guard(ticket: Ticket, guard: str, *, now: datetime) -> None:
             missing["liability"] = [_("Record the liability before resolving.")]
         if ticket.customer_informed_at is None:
             missing["customer_informed"] = [_("Tell the customer the result first.")]
+        if ticket.repairs.filter(ended_on__isnull=True).exists():
+            # An open repair keeps counting repair days towards the legal limits.
+            missing["repair"] = [_("Finish the open repair (fixed or failed) first.")]
         if missing:
             raise ValidationError(missing)
     elif guard == "follow_up":
