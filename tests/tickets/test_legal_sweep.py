@@ -203,6 +203,23 @@ def test_a_repair_delayed_by_the_repairer_past_30_days_upgrades_the_entitlement(
     assert notified("entitlement_changed") == ["li"]
 
 
+def test_the_sweeps_recompute_counts_repair_days_to_its_own_now(
+    clock, zhang, agent_user, technician_user
+):
+    """A sweep replayed for a later day (clock left where it is) upgrades as of that
+    day, not as of the wall clock."""
+    ticket = case_of(zhang, agent_user, delivered_days_ago=60, serial="TV1")
+    services.repair_record(
+        ticket=ticket, actor=agent_user, started_on=TODAY - 2 * DAY,
+        repairer_fault=True,
+    )  # fmt: skip
+    ticket = handed_to(fresh(ticket), agent_user, technician_user)
+
+    assert services.legal_clock_sweep(now=NOW + 29 * DAY) == 1
+
+    assert fresh(ticket).entitlement["options"] == [EXCHANGE, REPAIR]
+
+
 def test_waiting_for_parts_over_90_days_upgrades_the_entitlement(
     clock, zhang, agent_user
 ):

@@ -5,7 +5,7 @@ transaction (style.md B.4)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -190,10 +190,12 @@ def ticket_open(
     return ticket
 
 
-def entitlement_facts(ticket: Ticket, *, report_date) -> entitlement.Facts:
+def entitlement_facts(
+    ticket: Ticket, *, report_date, as_of: date | None = None
+) -> entitlement.Facts:
     """Gather what the entitlement engine needs from the case, its product and the
     product's repair history (all its cases within validity; repair days counted up to
-    today, or to `report_date` when that is later)."""
+    `as_of` (today by default), or to `report_date` when that is later)."""
     from tickets.selectors_repairs import repair_history_facts
 
     product = ticket.product
@@ -202,7 +204,7 @@ def entitlement_facts(ticket: Ticket, *, report_date) -> entitlement.Facts:
             category="", report_date=report_date, validity_start=None, validity_end=None
         )
     history = repair_history_facts(
-        ticket=ticket, as_of=max(report_date, timezone.localdate())
+        ticket=ticket, as_of=max(report_date, as_of or timezone.localdate())
     )
     return entitlement.Facts(
         category=product.model.category,
@@ -219,7 +221,7 @@ def entitlement_facts(ticket: Ticket, *, report_date) -> entitlement.Facts:
 
 
 @transaction.atomic
-def ticket_compute_entitlement(*, ticket: Ticket) -> dict:
+def ticket_compute_entitlement(*, ticket: Ticket, as_of: date | None = None) -> dict:
     """Run the entitlement engine for the case now and store the snapshot on it."""
     legal_sets = standard_selectors.legal_rule_sets_for_validation()
     parameters = ticket.standard_version.parameters if ticket.standard_version else {}
@@ -233,7 +235,9 @@ def ticket_compute_entitlement(*, ticket: Ticket) -> dict:
         standard = {}
     legal = legal_sets.get(code, {"parameters": {}, "citations": {}})
     result = entitlement.compute(
-        entitlement_facts(ticket, report_date=timezone.localdate(ticket.created_at)),
+        entitlement_facts(
+            ticket, report_date=timezone.localdate(ticket.created_at), as_of=as_of
+        ),
         standard=standard,
         legal=legal["parameters"],
         citations=legal["citations"],

@@ -147,7 +147,10 @@ def _recompute(
     """Run the entitlement engine again; when the options owed changed, record it (once
     per `key` when given) and tell the first owner. True when they changed."""
     old = list((ticket.entitlement or {}).get("options", []))
-    new = list(ticket_compute_entitlement(ticket=ticket).get("options", []))
+    as_of = timezone.localdate(at) if at else None
+    new = list(
+        ticket_compute_entitlement(ticket=ticket, as_of=as_of).get("options", [])
+    )
     if new == old:
         return False
     try:
