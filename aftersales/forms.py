@@ -1,6 +1,7 @@
 """Forms of the cross-cutting app."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -30,8 +31,8 @@ class MarkReadForm(forms.Form):
 def apply_validation_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's ValidationError on a form: known fields get their messages, the
     rest become form-wide errors (nothing a service says is lost)."""
-    for field, messages in exc.message_dict.items():
-        for message in messages:
+    for field, field_messages in exc.message_dict.items():
+        for message in field_messages:
             form.add_error(field if field in form.fields else None, message)
 
 
@@ -57,3 +58,13 @@ class BootstrapFormMixin:
                 css = "form-control"
             if css not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def form_errors_message(request, form: forms.Form) -> None:
+    """Every error of a form posted from a panel of another page (which cannot show the
+    form itself) as one error message, each prefixed with its field's label."""
+    texts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        texts += [f"{label}: {error}" if label else str(error) for error in errors]
+    messages.error(request, " ".join(texts))

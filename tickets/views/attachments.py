@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.forms import form_errors_message
 from aftersales.views import staff_required
 from tickets import selectors, services
 from tickets import selectors_attachments as attachment_selectors
@@ -94,9 +95,7 @@ def attachment_upload_view(request, number: str):
         else:
             messages.success(request, _("File attached."))
     else:
-        messages.error(
-            request, " ".join(str(e) for errors in form.errors.values() for e in errors)
-        )
+        form_errors_message(request, form)
     return redirect(ticket)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import DomainError
+from aftersales.forms import form_errors_message
 from aftersales.views import staff_required
 from feedback.archive import selectors as archive_selectors
 from tickets import entitlement, portal_selectors, selectors, services, workflow
@@ -170,12 +171,6 @@ def ticket_create(request):
     )
 
 
-def _form_error_message(request, form) -> None:
-    messages.error(
-        request, " ".join(f"{e}" for errors in form.errors.values() for e in errors)
-    )
-
-
 @staff_required
 @require_POST
 def ticket_handover(request, number: str):
@@ -183,7 +178,7 @@ def ticket_handover(request, number: str):
     ticket = selectors.ticket_get(user=request.user, number=number)
     form = HandoverForm(request.POST)
     if not form.is_valid():
-        _form_error_message(request, form)
+        form_errors_message(request, form)
         return redirect(ticket)
     try:
         services.handover_request(
@@ -241,7 +236,7 @@ def ticket_inform(request, number: str):
         )
         messages.success(request, _("Recorded: the customer was informed."))
     else:
-        _form_error_message(request, form)
+        form_errors_message(request, form)
     return redirect(ticket)
 
 
@@ -252,7 +247,7 @@ def ticket_resolve(request, number: str):
     ticket = selectors.ticket_get(user=request.user, number=number)
     form = ResolveForm(request.POST)
     if not form.is_valid():
-        _form_error_message(request, form)
+        form_errors_message(request, form)
         return redirect(ticket)
     try:
         services.ticket_resolve(ticket=ticket, actor=request.user, **form.cleaned_data)
@@ -276,5 +271,5 @@ def ticket_comment(request, number: str):
     if form.is_valid():
         services.ticket_comment(ticket=ticket, actor=request.user, **form.cleaned_data)
     else:
-        _form_error_message(request, form)
+        form_errors_message(request, form)
     return redirect(ticket)

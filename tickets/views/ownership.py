@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import DomainError
-from aftersales.forms import apply_validation_errors
+from aftersales.forms import apply_validation_errors, form_errors_message
 from aftersales.models import Unit
 from aftersales.views import staff_required
 from tickets import selectors, services, workflow
@@ -69,9 +69,7 @@ def transfer_request_view(request, number: str):
     ticket = selectors.ticket_get(user=request.user, number=number)
     form = TransferRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request, " ".join(str(e) for errors in form.errors.values() for e in errors)
-        )
+        form_errors_message(request, form)
         return redirect(ticket)
     try:
         services.transfer_request(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import DomainError
+from aftersales.forms import form_errors_message
 from aftersales.views import staff_required
 from feedback.models import Party
 from tickets import selectors, services, workflow
@@ -92,20 +93,12 @@ def _styled(filterset):
     return filterset
 
 
-def _form_errors(request, form) -> None:
-    messages.error(
-        request, " ".join(str(e) for errors in form.errors.values() for e in errors)
-    )
-
-
-@staff_required
-@require_POST
 def compensation_record_view(request, number: str):
     """Record a compensation on the case (a third-party liability drafts a claim)."""
     ticket = selectors.ticket_get(user=request.user, number=number)
     form = CompensationForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_message(request, form)
         return redirect(ticket)
     try:
         compensation = services.compensation_record(
@@ -154,7 +147,7 @@ def recourse_claim_create(request, number: str):
     ticket = selectors.ticket_get(user=request.user, number=number)
     form = ClaimCreateForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_message(request, form)
         return redirect(ticket)
     try:
         claim = services.claim_create(
@@ -232,7 +225,7 @@ def recourse_claim_action(request, number: str):
     claim = recourse_selectors.claim_get(user=request.user, number=number)
     form = ClaimActionForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_message(request, form)
         return redirect("tickets:recourse-claim-detail", claim.number)
     data = form.cleaned_data
     try:
@@ -257,7 +250,7 @@ def recourse_claim_edit(request, number: str):
     claim = recourse_selectors.claim_get(user=request.user, number=number)
     form = ClaimEditForm(request.POST, ticket=claim.ticket)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_message(request, form)
         return redirect("tickets:recourse-claim-detail", claim.number)
     data = form.cleaned_data
     try:

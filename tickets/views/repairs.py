@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import DomainError
-from aftersales.forms import apply_validation_errors
+from aftersales.forms import apply_validation_errors, form_errors_message
 from aftersales.views import staff_required
 from tickets import entitlement, selectors, selectors_repairs, services, workflow
 from tickets.forms_repairs import (
@@ -94,25 +94,16 @@ def panel_context(request, ticket) -> dict:
     }
 
 
-def _report_errors(request, form) -> None:
-    """Every form error as one message (the panel lives on the case page)."""
-    texts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        texts += [f"{label}: {error}" if label else str(error) for error in errors]
-    messages.error(request, " ".join(texts))
-
-
 def _run(request, form, call, success: str) -> bool:
     """Validate the form, call the service, and turn its refusals into messages."""
     if not form.is_valid():
-        _report_errors(request, form)
+        form_errors_message(request, form)
         return False
     try:
         call(form.cleaned_data)
     except ValidationError as exc:
         apply_validation_errors(form, exc)
-        _report_errors(request, form)
+        form_errors_message(request, form)
         return False
     except (DomainError, PermissionDenied) as exc:
         messages.error(request, str(exc) or _("You may not do this."))
