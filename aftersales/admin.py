@@ -5,7 +5,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import JobRun, Membership, Notification, OutboxMessage, Unit, User
+from aftersales.models import (
+    JobRun,
+    Membership,
+    Notification,
+    OutboxMessage,
+    Unit,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 def _sync_roles(sender, **kwargs) -> None:
     """Keep the role groups and their permissions in step with roles.py after migrate
     (permissions exist only after migrate, as Django's own post_migrate handlers do)."""
-    from .services import roles_sync
+    from aftersales.services import roles_sync
 
     roles_sync()
 

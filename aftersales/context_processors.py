@@ -3,8 +3,8 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
-from .roles import Role
+from aftersales import selectors
+from aftersales.roles import Role
 
 STAFF = {r for r in Role.values if r != Role.CUSTOMER}
 
@@ -12,7 +12,7 @@ STAFF = {r for r in Role.values if r != Role.CUSTOMER}
 NAVIGATION = [
     ("home", _("Home"), "house", None),
     ("tickets:ticket-list", _("Cases"), "inboxes", STAFF),
-    ("feedback:customer-list", _("Customers"), "person-vcard", STAFF),
+    ("customers:customer-list", _("Customers"), "person-vcard", STAFF),
     ("followups:followup-list", _("Follow-ups"), "telephone-outbound", STAFF),
     (
         "tickets:recourse-claim-list",
@@ -20,15 +20,15 @@ NAVIGATION = [
         "cash-coin",
         {Role.MANAGER, Role.SUPERVISOR, Role.QUALITY_MANAGER, Role.ADMIN, Role.AGENT},
     ),
-    ("voice:feedback-item-list", _("Feedback"), "chat-square-text", STAFF),
+    ("feedback:feedback-item-list", _("Feedback"), "chat-square-text", STAFF),
     (
-        "voice:quality-notice-list",
+        "feedback:quality-notice-list",
         _("Quality notices"),
         "clipboard-data",
         STAFF,
     ),
     (
-        "voice:qa-recall-list",
+        "feedback:qa-recall-list",
         _("QA re-calls"),
         "patch-check",
         {Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN},

@@ -3,9 +3,9 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import services
-from .models import Unit, User
-from .roles import Role
+from aftersales import services
+from aftersales.models import Unit, User
+from aftersales.roles import Role
 
 DEMO_PASSWORD = "demo"  # noqa: S105  # documented demo credential, refused in production
 

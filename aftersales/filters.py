@@ -2,8 +2,8 @@
 
 import django_filters
 
-from .models import Unit, User
-from .roles import Role
+from aftersales.models import Unit, User
+from aftersales.roles import Role
 
 
 class UserFilterSet(django_filters.FilterSet):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import STAFF_ROLES, Role
+from aftersales.roles import STAFF_ROLES, Role
 
 
 class UnitQuerySet(models.QuerySet):

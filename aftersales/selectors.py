@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from .models import JobRun, Membership, Notification, Unit, User
-from .roles import MANAGING_ROLES, STAFF_ROLES
+from aftersales.models import JobRun, Membership, Notification, Unit, User
+from aftersales.roles import MANAGING_ROLES, STAFF_ROLES
 
 
 def user_list(*, viewer: User) -> QuerySet[User]:

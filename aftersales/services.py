@@ -18,9 +18,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from .models import JobRun, Membership, Notification, OutboxMessage, Unit, User
-from .outbox import send_sms
-from .roles import ROLE_PERMISSIONS, Role
+from aftersales.models import (
+    JobRun,
+    Membership,
+    Notification,
+    OutboxMessage,
+    Unit,
+    User,
+)
+from aftersales.outbox import send_sms
+from aftersales.roles import ROLE_PERMISSIONS, Role
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +222,7 @@ def outbox_enqueue(
         },
     )
     if created:
-        from .tasks import outbox_deliver_task
+        from aftersales.tasks import outbox_deliver_task
 
         enqueue_on_commit(outbox_deliver_task, message.pk)
     return message

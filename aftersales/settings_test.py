@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-" + "x" * 50)
 
-from .settings import *  # noqa: E402, F403
-from .settings import STORAGES, VAR_DIR  # noqa: E402
+from aftersales.settings import *  # noqa: E402, F403
+from aftersales.settings import STORAGES, VAR_DIR  # noqa: E402
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

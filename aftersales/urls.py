@@ -8,7 +8,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from aftersales import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -31,9 +31,9 @@ urlpatterns += i18n_patterns(
         name="notification-mark-read",
     ),
     path("standards/", include("standards.urls")),
-    path("customers/", include("feedback.urls")),
+    path("customers/", include("customers.urls")),
     path("tickets/", include("tickets.urls")),
-    path("portal/", include("tickets.portal_urls")),
+    path("portal/", include("portal.urls")),
     path("followups/", include("feedback.followups.urls")),
     path("feedback/", include("feedback.voice.urls")),
     path("care/", include("feedback.care.urls")),

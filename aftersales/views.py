@@ -16,10 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
+from aftersales import health, selectors, services
+from aftersales.forms import LoginForm, MarkReadForm
 from standards import selectors as standards_selectors
-
-from . import health, selectors, services
-from .forms import LoginForm, MarkReadForm
 
 
 @require_GET

@@ -66,7 +66,7 @@ def standards(measure):
 def archive(measure):
     """Customer search (name, phone in any format, serial) and the archive page with a
     growing archive; rows are bulk-inserted (the benchmark measures reads)."""
-    from feedback.models import Customer, CustomerPhone
+    from customers.models import Customer, CustomerPhone
 
     client = Client()
     client.force_login(User.objects.get(username="agent"))
@@ -144,8 +144,9 @@ def tickets(measure):
 
     from django.utils import timezone
 
-    from tickets import services as ticket_services
+    from tickets.cases import services as case_services
     from tickets.models import Ticket
+    from tickets.repairs import services as repair_services
 
     client = Client()
     client.force_login(User.objects.get(username="manager"))
@@ -191,12 +192,12 @@ def tickets(measure):
         yield (
             "sla_sweep (nothing due)",
             total,
-            _timed(lambda: ticket_services.sla_sweep(now=timezone.now())),
+            _timed(lambda: case_services.sla_sweep(now=timezone.now())),
         )
         yield (
             "legal_clock_sweep",
             total,
-            _timed(lambda: ticket_services.legal_clock_sweep(now=timezone.now())),
+            _timed(lambda: repair_services.legal_clock_sweep(now=timezone.now())),
         )
     yield (
         "GET /tickets/<number>/ (case page)",

@@ -13,8 +13,8 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         # The loop layer's timeline entries and its listener of tickets' signals.
-        from .care import timeline as care_timeline  # noqa: F401
-        from .followups import receivers  # noqa: F401
-        from .followups import timeline as followup_timeline  # noqa: F401
-        from .voice import receivers as voice_receivers  # noqa: F401
-        from .voice import timeline as voice_timeline  # noqa: F401
+        from feedback.care import timeline as care_timeline  # noqa: F401
+        from feedback.followups import receivers  # noqa: F401
+        from feedback.followups import timeline as followup_timeline  # noqa: F401
+        from feedback.voice import receivers as voice_receivers  # noqa: F401
+        from feedback.voice import timeline as voice_timeline  # noqa: F401

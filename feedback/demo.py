@@ -1,157 +1,521 @@
-"""Demo customer archive: parties, product models across categories, a few hundred
-customers with products of every age (in validity, expiring soon, expired), contacts, a
-pair of duplicates, and the portal customer's archive. Idempotent; deterministic."""
+"""Demo data of the loop layer (follow-ups, voice of the customer, care), loaded after the
+demo cases (tickets.demo): every resolved case waiting for its follow-up gets its task,
+some answered satisfied (the case closes) or dissatisfied (it reopens; one is reworked and
+gets its second follow-up), some unreachable or refused, the rest due for the follow-up
+team; feedback items in every status (one cited by the open change request); the QA
+re-call samples of the last two days, one re-call recorded with a finding; the previous
+month's quality notices, one acknowledged and answered with an improvement action; four
+care programmes, each run once.
 
-import random
-from datetime import timedelta
-from decimal import Decimal
+Built through the services. Only the follow-ups' creation times (to when their case was
+resolved) and one feedback item's arrival are moved back; answers and attempts are given
+past times within working hours, so the worklist looks lived-in. Idempotent (each part is
+skipped when rows of its kind exist); deterministic apart from the QA sample, which the
+service draws at random."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from aftersales import services as org_services
 from aftersales.models import Unit, User
+from customers import services as archive_services
+from customers.models import Customer, OwnedProduct, ProductModel
+from feedback.care import services as care_services
+from feedback.followups import services as followup_services
+from feedback.models import (
+    CareProgramme,
+    FeedbackItem,
+    FollowUp,
+    QaRecall,
+    QualityNotice,
+    Questionnaire,
+)
+from feedback.voice import services as voice_services
+from standards.models import ChangeRequest
+from tickets.cases import services as ticket_services
+from tickets.models import Ticket
 
-from .archive import services
-from .models import Customer, Party
+S = FollowUp.Status
+WORKDAY_START, WORKDAY_END = 9, 19  # answers and calls of the demo fall in these hours
 
-CUSTOMERS = 300
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国晨宇浩然思雨子涵欣怡梓轩"
-CITIES = [("上海", "urban"), ("苏州", "urban"), ("杭州", "urban"), ("嘉兴", "rural"),
-          ("昆山", "urban"), ("崇明", "rural"), ("南通", "rural")]  # fmt: skip
 
-PARTIES = [
-    ("ACME Appliances Manufacturing Co.", "producer"),
-    ("Haibin Electronics", "producer"),
-    ("Delta Motors", "producer"),
-    ("Shanghai Compressor Parts Ltd.", "supplier"),
-    ("ACME Flagship Store Xuhui", "seller"),
-    ("Online Mall ACME Official Store", "seller"),
-    ("Suning Partner Store Pudong", "seller"),
-    ("Swift Logistics", "carrier"),
-    ("HomeFit Installers", "installer"),
+class _Cast:
+    """The demo people and the moment the loader runs."""
+
+    def __init__(self) -> None:
+        users = User.objects.in_bulk(
+            ["visitor", "supervisor", "quality", "agent", "manager"],
+            field_name="username",
+        )
+        self.visitor = users["visitor"]
+        self.supervisor = users["supervisor"]
+        self.quality = users["quality"]
+        self.agent = users["agent"]
+        self.manager = users["manager"]
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
+
+
+def _working_hours(moment: datetime, followup: FollowUp | None = None) -> datetime:
+    """`moment`, or the next moment within the demo's working hours (and, for a
+    follow-up, outside its quiet hours)."""
+    local = timezone.localtime(moment)
+    if local.hour < WORKDAY_START:
+        local = local.replace(hour=WORKDAY_START, minute=5, second=0, microsecond=0)
+    elif local.hour >= WORKDAY_END:
+        local = (local + timedelta(days=1)).replace(
+            hour=WORKDAY_START, minute=5, second=0, microsecond=0
+        )
+    for _step in range(48):
+        if followup is None or not followup_services.followup_in_quiet_hours(
+            followup, now=local
+        ):
+            break
+        local += timedelta(hours=1)
+    return local
+
+
+def _recent_working_moment(cast: _Cast) -> datetime:
+    """A moment within the working hours, at most two hours ago: today's when it is one,
+    else late yesterday afternoon."""
+    local = timezone.localtime(cast.now - timedelta(hours=2))
+    if WORKDAY_START <= local.hour < WORKDAY_END and local.date() == cast.today:
+        return local
+    return _yesterday_at(cast, WORKDAY_END - 1)
+
+
+def _yesterday_at(cast: _Cast, hour: int, minute: int = 0) -> datetime:
+    day = cast.today - timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+# --- Follow-ups ------------------------------------------------------------------------------
+
+SATISFIED_COMMENTS = [
+    "The technician was on time and explained everything.",
+    "Fixed quickly, very polite engineer.",
+    "",
+    "Good service, but the hotline wait was long.",
+    "",
+    "Clean work, wore shoe covers.",
+    "Happy with the repair.",
+    "",
 ]
-
-MODELS = [
-    # code, name, category, producer, components, maintenance months
-    ("WM-8KG-F1", "Front-loading washing machine 8 kg", "washing_machine", 0, ["motor"], 12),
-    ("RF-520-DD", "Double-door refrigerator 520 L", "refrigerator", 0,
-     ["compressor", "evaporator", "condenser"], None),
-    ("AC-35-INV", "Inverter air conditioner 3.5 kW", "air_conditioner", 0, ["compressor"], 12),
-    ("TV-65-OLED", "65-inch OLED TV", "tv", 1, ["picture_tube"], None),
-    ("NB-14-PRO", "14-inch notebook computer", "computer", 1,
-     ["cpu", "mainboard", "hard_disk", "display"], None),
-    ("EV-S5", "Household electric car S5", "vehicle", 2, ["engine", "transmission"], 12),
+DISSATISFIED = [
+    # score, problem solved, comment, topics, conduct item not done
+    (2, False, "It leaks again the next day. Nobody called me back.", ["quality"], ""),
+    (1, False, "The technician came two hours late and left a mess.",
+     ["timeliness", "attitude"], "clean_up_the_site"),
+    (2, True, "Fixed, but I had to take a day off work twice.", ["delivery"], ""),
 ]  # fmt: skip
 
 
-def _name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(
-        rng.choice(GIVEN) for _ in range(rng.choice([1, 2]))
+def _conduct(followup: FollowUp, missed: str = "") -> dict[str, bool]:
+    """The conduct answers of the task's questionnaire: all done but `missed`."""
+    questions = followup.questionnaire.questions if followup.questionnaire else {}
+    return {
+        item["code"]: item["code"] != missed for item in questions.get("conduct", [])
+    }
+
+
+def _opt_out(cast: _Cast, customers) -> None:
+    for customer in customers:
+        archive_services.customer_update(
+            customer=customer, actor=cast.agent, consent_service=False,
+            source="phone",
+        )  # fmt: skip
+
+
+def _followups(cast: _Cast) -> None:
+    """Follow-up tasks for every case waiting for one, scheduled when the case was
+    resolved; the hourly sweep makes the open windows due; then answers and attempts."""
+    waiting = Ticket.objects.filter(status="awaiting_follow_up").order_by("pk")
+    # Two customers said on the phone they want no more service calls: their tasks are
+    # declined at once (and wait for a supervisor's note).
+    _opt_out(cast, [ticket.customer for ticket in waiting[:2]])
+    for ticket in waiting:
+        followup_services.followup_schedule_for_ticket(
+            ticket_id=ticket.pk, now=ticket.resolved_at
+        )
+    # Demo only: the tasks were made when their case was resolved.
+    FollowUp.objects.filter(ticket__isnull=False).update(
+        created_at=Subquery(
+            Ticket.objects.filter(pk=OuterRef("ticket_id")).values("resolved_at")[:1]
+        )
     )
+    followup_services.followup_sweep(now=cast.now)
+    tasks = list(
+        FollowUp.objects.filter(
+            ticket__isnull=False, status__in=[S.DUE, S.IN_PROGRESS]
+        ).select_related("ticket__unit", "customer").order_by("opens_at", "pk")
+    )  # fmt: skip
+    tasks.reverse()  # oldest last: pop() takes the oldest first
+    _unreachable(cast, tasks)
+    _dissatisfied(cast, tasks)
+    _satisfied(cast, tasks)
+    _refused_and_tried(cast, tasks)
+    # The quality manager is drafting the next version of the questionnaire.
+    active = Questionnaire.objects.filter(status=Questionnaire.Status.ACTIVE).first()
+    if active is not None:
+        followup_services.questionnaire_new_version(
+            actor=cast.quality, questionnaire=active
+        )
 
 
-def _phone(rng: random.Random, used: set[str]) -> str:
-    while True:
-        prefix = rng.choice(["130", "135", "138", "150", "158", "186", "188", "139"])
-        number = f"{prefix}{rng.randint(10_000_000, 99_999_999)}"
-        if number not in used:
-            used.add(number)
-            return number
+def _attempts(
+    cast: _Cast, followup: FollowUp, count: int, outcome: str = "no_answer"
+) -> bool:
+    """`count` unanswered calls at working-hours moments after the window opened; none
+    (False) when they would fall in the future."""
+    moments, moment = [], followup.opens_at
+    for _number in range(count):
+        moment = _working_hours(moment + timedelta(hours=4), followup)
+        moments.append(moment)
+    if moments[-1] > cast.now:
+        return False
+    for moment in moments:
+        followup.refresh_from_db()
+        followup_services.followup_attempt(
+            followup=followup, actor=cast.visitor, channel=followup.next_channel,
+            outcome=outcome, note="No answer." if outcome == "no_answer" else
+            "The customer does not want to be called.", now=moment,
+        )  # fmt: skip
+    return True
+
+
+def _unreachable(cast: _Cast, tasks: list[FollowUp]) -> None:
+    """Three customers never answered: unreachable; a supervisor closes one case with a
+    note, the others wait on the "Needs a supervisor" tab."""
+    closed = False
+    for _number in range(3):
+        if not tasks:
+            return
+        followup = tasks.pop()
+        if not _attempts(cast, followup, followup.max_attempts):
+            continue
+        followup.refresh_from_db()
+        supervised = followup.ticket.unit.code in {"sh-hotline", "sh-workshop"}
+        if not closed and supervised and followup.status == S.UNREACHABLE:
+            followup_services.followup_close_unreachable(
+                followup=followup, actor=cast.supervisor,
+                note="Called three times and sent an SMS; the repair report shows the "
+                "fault fixed and tested. Closing without an answer.",
+                now=_recent_working_moment(cast),
+            )  # fmt: skip
+            closed = True
+
+
+def _answer_at(
+    followup: FollowUp, preferred: datetime, cast: _Cast, *, in_window: bool = True
+) -> datetime | None:
+    """When the customer answered: `preferred` when it falls in the task's window (or,
+    with `in_window` False, anywhere after it opened), else the first working-hours
+    moment after the window opened (on time when the window was still open); None when
+    that is still to come."""
+    if followup.opens_at <= preferred <= min(followup.closes_at, cast.now):
+        return preferred
+    first = _working_hours(followup.opens_at + timedelta(minutes=30))
+    if not in_window and followup.opens_at <= preferred <= cast.now:
+        return preferred
+    return first if first <= cast.now else None
+
+
+def _dissatisfied(cast: _Cast, tasks: list[FollowUp]) -> None:
+    """Three dissatisfied answers reopen their cases to the first owner; the first one is
+    reworked, resolved again and gets its second follow-up."""
+    reworked = False
+    for score, resolved, comment, topics, missed in DISSATISFIED:
+        if not tasks:
+            return
+        followup = tasks.pop()
+        # The first answer is the day before yesterday's (that day's QA sample).
+        preferred = _yesterday_at(cast, 11) - timedelta(days=1)
+        moment = _answer_at(followup, preferred, cast, in_window=reworked)
+        if moment is None:
+            continue
+        followup_services.followup_complete(
+            followup=followup, actor=cast.visitor, score=score, resolved=resolved,
+            comment=comment, conduct=_conduct(followup, missed), topics=topics,
+            now=moment,
+        )  # fmt: skip
+        if reworked:
+            continue
+        ticket = Ticket.objects.get(pk=followup.ticket_id)
+        worker = ticket.handler or ticket.first_owner
+        ticket_services.ticket_transition(ticket=ticket, action="start", actor=worker)
+        ticket_services.ticket_inform_customer(
+            ticket=ticket, actor=worker,
+            message="Replaced the faulty part once more and tested it twice.",
+        )  # fmt: skip
+        ticket.refresh_from_db()
+        ticket_services.ticket_resolve(
+            ticket=ticket, actor=worker, cause_code=ticket.cause_code or "REWORK",
+            liability=ticket.liability or "producer_defect",
+            resolution="Second visit: replaced the part again and tested.",
+        )  # fmt: skip
+        followup_services.followup_schedule_for_ticket(ticket_id=ticket.pk)
+        reworked = True
+
+
+def _satisfied(cast: _Cast, tasks: list[FollowUp]) -> None:
+    """Eight satisfied answers (yesterday where the window allows: the QA sample is drawn
+    from yesterday's answers) close their cases."""
+    for number, comment in enumerate(SATISFIED_COMMENTS):
+        if not tasks:
+            return
+        followup = tasks.pop()
+        preferred = _yesterday_at(cast, 10) + timedelta(minutes=35 * number)
+        # The first answer is yesterday's in any case, so QA has a sample to draw.
+        moment = _answer_at(followup, preferred, cast, in_window=number > 0)
+        if moment is None:
+            continue
+        followup_services.followup_complete(
+            followup=followup, actor=cast.visitor, score=5 if number % 3 else 4,
+            resolved=True, comment=comment, conduct=_conduct(followup),
+            topics=["timeliness"] if "wait" in comment else [], now=moment,
+        )  # fmt: skip
+
+
+def _refused_and_tried(cast: _Cast, tasks: list[FollowUp]) -> None:
+    """One customer refuses the call (declined); two were tried once (in progress)."""
+    if tasks:
+        _attempts(cast, tasks.pop(), 1, outcome="refused")
+    for _number in range(2):
+        if tasks:
+            _attempts(cast, tasks.pop(), 1)
+
+
+# --- Voice of the customer -------------------------------------------------------------------
+
+# (source, text, product model code or "", topic codes, status to reach, reply)
+ITEMS = [
+    ("contact", "Please offer installation in the evening: I work until 18:00 every day.",
+     "AC-35-INV", ["delivery"], "new", ""),
+    ("dealer", "Customers keep asking why the compressor warranty is not longer than the "
+     "fridge's.", "RF-520-DD", ["quality"], "triaged", ""),
+    ("complaint", "The hotline put me on hold for 25 minutes.", "", ["timeliness"],
+     "answered", "Sorry for the wait: we added two agents to the evening shift."),
+    ("staff", "Technicians ask for a printed fee schedule to hand to customers.", "",
+     ["price"], "actioned", "Printed fee schedules are now in every service kit."),
+    ("contact", "The TV remote's battery cover breaks easily.", "TV-65-OLED", ["quality"],
+     "no_action", "Thank you: the cover is replaced free of charge at any service point; "
+     "the design stays as it is."),
+    ("dealer", "Can the notebook come with a longer charger cable?", "NB-14-PRO",
+     ["quality"], "no_action", "The cable length follows the safety certification."),
+    ("contact", "The washing machine manual does not explain the drum-clean programme.",
+     "WM-8KG-F1", ["quality"], "actioned", "The next print of the manual explains it; "
+     "we sent you the page by e-mail."),
+]  # fmt: skip
+
+
+def _items(cast: _Cast) -> None:
+    """Feedback items in every status: the survey comments of the answered follow-ups
+    (the dissatisfied ones new or triaged, one overdue; the others answered) and what customers,
+    dealers and staff said; the open change request on the service standard cites the
+    request for evening slots."""
+    models = {m.code: m for m in ProductModel.objects.all()}
+    customers = list(
+        Ticket.objects.filter(status="closed").values_list("customer", flat=True)[:20]
+    )
+    items = []
+    for number, (source, text, model, topics, target, reply) in enumerate(ITEMS):
+        item = voice_services.feedback_item_create(
+            actor=cast.agent, source=source, text=text,
+            product_model=models.get(model), topic_codes=topics,
+            customer=_customer(customers, number) if source == "contact" else None,
+        )  # fmt: skip
+        items.append((item, target, reply))
+    surveys = FollowUp.objects.filter(status=S.COMPLETED).exclude(comment="")
+    for followup in surveys.order_by("completed_at", "pk"):
+        item = voice_services.feedback_item_from_followup(followup)
+        if followup.result == FollowUp.Result.DISSATISFIED:
+            items.append((item, "new" if len(items) % 2 else "triaged", ""))
+        else:
+            items.append((item, "answered", "Thank you for your kind words!"))
+    for item, target, reply in items:
+        if target == "triaged":
+            voice_services.feedback_item_triage(
+                item=item, actor=cast.quality, owner=cast.quality
+            )
+        elif target == "answered":
+            voice_services.feedback_item_answer(
+                item=item, actor=cast.quality, reply=reply
+            )
+        elif target == "actioned":
+            voice_services.feedback_item_mark_actioned(
+                item=item, actor=cast.quality, reply=reply
+            )
+        elif target == "no_action":
+            voice_services.feedback_item_no_action(
+                item=item, actor=cast.quality, reason=reply
+            )
+    request = ChangeRequest.objects.filter(status=ChangeRequest.Status.OPEN).first()
+    if request is not None:
+        voice_services.feedback_item_cite(
+            item=items[0][0], change_request=request, actor=cast.quality
+        )
+    # Demo only: the first survey complaint came in twelve days ago and is overdue.
+    late = FeedbackItem.objects.filter(source="survey", status="new").first()
+    if late is not None:
+        received = cast.now - timedelta(days=12)
+        FeedbackItem.objects.filter(pk=late.pk).update(
+            created_at=received,
+            reply_due_on=timezone.localdate(received)
+            + timedelta(days=voice_services.feedback_reply_days(ticket=late.ticket)),
+        )
+
+
+def _customer(ids: list[int], number: int) -> Customer | None:
+    return Customer.objects.get(pk=ids[number % len(ids)]) if ids else None
+
+
+def _qa(cast: _Cast) -> None:
+    """The daily QA samples of the last two days' answers (as the daily job would have
+    drawn them); QA called yesterday's customer again and heard another story: a finding
+    against the follow-up. The other re-call waits to be made."""
+    for days_ago in (1, 0):
+        voice_services.qa_sampling(now=cast.now - timedelta(days=days_ago))
+    recall = (
+        QaRecall.objects.filter(followup__result=FollowUp.Result.SATISFIED)
+        .select_related("followup")
+        .order_by("-sampled_on", "pk")
+        .first()
+    )
+    if recall is None:
+        return
+    voice_services.qa_recall_record(
+        recall=recall, actor=cast.quality, score=2, resolved=False,
+        note="The customer says the fault came back the day after the follow-up call.",
+    )  # fmt: skip
+
+
+def _notices(cast: _Cast) -> None:
+    """The quality notices of the previous month (the month's cases, by product model);
+    Production acknowledges the first and answers it with an improvement action. The
+    quality manager also sits in Production for the demo (notices are acknowledged and
+    answered by the addressed unit's members)."""
+    voice_services.quality_notice_generate(now=cast.now)
+    notice = (
+        QualityNotice.objects.order_by("-total_cases", "pk")
+        .prefetch_related("recipients__unit")
+        .first()
+    )
+    if notice is None:
+        return
+    production = Unit.objects.get(code="production")
+    org_services.membership_set(user=cast.quality, unit=production)
+    recipient = notice.recipients.get(unit=production)
+    voice_services.quality_notice_acknowledge(recipient=recipient, actor=cast.quality)
+    top = (notice.top_faults or [{}])[0].get("code", "")
+    voice_services.improvement_action_create(
+        notice=notice, unit=production, actor=cast.quality, owner=cast.quality,
+        fault_code=top, due_on=cast.today + timedelta(days=45),
+        description="Add a leak test under load to the end-of-line check and tighten the "
+        "supplier's seal tolerance.",
+    )  # fmt: skip
+
+
+# --- Care ------------------------------------------------------------------------------------
+
+REMINDER_EN = "Dear {customer}, your {model_name} ({serial}) {programme}: {due_date}."
+REMINDER_ZH = "{customer}您好：您的{model_name}（{serial}）{programme}：{due_date}。"
+
+
+def _care(cast: _Cast) -> None:
+    """Four programmes, each run once: warranty-expiry and maintenance reminders, an
+    information message to customers who agreed to marketing, and a safety recall of a
+    serial range of one TV model (calls on the follow-up worklist). A few owners opted
+    out of service contact, so the runs also skip with their reasons."""
+    soon = OwnedProduct.objects.filter(
+        validity_end__gte=cast.today,
+        validity_end__lte=cast.today + timedelta(days=30),
+    ).order_by("pk")
+    _opt_out(
+        cast, {product.customer for product in soon.select_related("customer")[:4]}
+    )
+    tv = ProductModel.objects.get(code="TV-65-OLED")
+    serials = sorted(
+        OwnedProduct.objects.filter(model=tv).values_list("serial", flat=True)
+    )
+    recall_range = serials[2:10] or serials
+    programmes = [
+        {
+            "name": "Warranty ends in 30 days",
+            "kind": "warranty_expiry",
+            "days_before": 30,
+            "validity_basis": "validity_end",
+            "channels": ["sms", "email"],
+            "subject_en": "Your warranty ends soon",
+            "body_en": REMINDER_EN.replace("{due_date}", "{validity_end}"),
+            "body_zh": REMINDER_ZH.replace("{due_date}", "{validity_end}"),
+            "description": "Offer an extended warranty before the validity ends.",
+        },
+        {
+            "name": "Yearly maintenance reminder",
+            "kind": "maintenance_due",
+            "days_before": 30,
+            "channels": ["sms"],
+            "body_en": REMINDER_EN,
+            "body_zh": REMINDER_ZH,
+            "description": "Washing machines, air conditioners and cars: every 12 months.",
+        },
+        {
+            "name": "New air-conditioner cleaning service",
+            "kind": "information",
+            "segments": ["regular", "key"],
+            "channels": ["email", "sms"],
+            "subject_en": "New: deep cleaning for your air conditioner",
+            "body_en": "Dear {customer}, book our new deep-cleaning service before summer.",
+            "body_zh": "{customer}您好：夏季前可预约空调深度清洗服务。",
+            "description": "Only customers who agreed to marketing messages.",
+        },
+        {
+            "name": f"Safety recall: {tv.code} power board",
+            "kind": "recall",
+            "product_models": [tv],
+            "serial_from": recall_range[0],
+            "serial_to": recall_range[-1],
+            "channels": ["call", "sms"],
+            "body_en": "Dear {customer}, your {model} ({serial}) needs a free power board "
+            "replacement. We will call you to book a visit.",
+            "body_zh": "{customer}您好：您的{model}（{serial}）需免费更换电源板，我们将致电预约。",
+            "description": "Power board capacitor may overheat; free replacement at home.",
+        },
+    ]
+    for fields in programmes:
+        programme = care_services.care_programme_create(actor=cast.quality, **fields)
+        care_services.care_run(actor=cast.quality, programme=programme, now=cast.now)
+
+
+# Each part runs once: skipped when rows of its kind exist (a second run adds nothing).
+PARTS = [
+    # Answered ones: with eager Celery the cases' own tasks may exist already.
+    (
+        "follow-ups",
+        lambda: FollowUp.objects.filter(ticket__isnull=False, status=S.COMPLETED),
+        _followups,
+    ),
+    ("feedback items", lambda: FeedbackItem.objects.all(), _items),
+    ("QA re-calls", lambda: QaRecall.objects.all(), _qa),
+    ("quality notices", lambda: QualityNotice.objects.all(), _notices),
+    ("care programmes", lambda: CareProgramme.objects.all(), _care),
+]
 
 
 @transaction.atomic
 def load(stdout=None) -> None:
-    """Create the demo archive (skipped when it exists)."""
-    if Customer.objects.exists():
+    """Create the loop's demo data on the demo cases (each part once)."""
+    if not Ticket.objects.exists():
         return
-    rng = random.Random(20261128)  # noqa: S311  # demo data, not security
-    agent = User.objects.get(username="agent")
-    today = timezone.localdate()
-    branch = Unit.objects.get(code="sh")
-    parties = [
-        services.party_save(actor=agent, name=name, kind=kind, phone="400-800-1234")
-        for name, kind in PARTIES
-    ]
-    producers = [p for p in parties if p.kind == Party.Kind.PRODUCER]
-    sellers = [p for p in parties if p.kind == Party.Kind.SELLER]
-    product_models = [
-        services.product_model_save(
-            actor=agent,
-            code=code,
-            name=name,
-            category=category,
-            producer=producers[producer],
-            main_components=components,
-            maintenance_interval_months=months,
-            launch_date=today - timedelta(days=1500),
-        )  # fmt: skip
-        for code, name, category, producer, components, months in MODELS
-    ]
-    used: set[str] = set()
-    portal_user = User.objects.get(username="customer@example.com")
-    portal = services.customer_create(
-        actor=agent, name="张伟 Zhang Wei", phones=["+86 138 0013 8000"],
-        email="customer@example.com", segment=Customer.Segment.REGULAR, city="上海",
-        address="上海市徐汇区漕溪北路 88 号", unit=branch, consent_marketing=True, tags=["portal"],
-    )  # fmt: skip
-    Customer.objects.filter(pk=portal.pk).update(user=portal_user)
-    used.add("13800138000")
-    customers = [portal]
-    for index in range(CUSTOMERS - 1):
-        city, region = rng.choice(CITIES)
-        customers.append(
-            services.customer_create(
-                actor=agent,
-                name=_name(rng)
-                if index % 10
-                else f"{city}{rng.choice(['宏达', '华美', '新兴'])}贸易有限公司",
-                kind=Customer.Kind.PERSON if index % 10 else Customer.Kind.ORGANISATION,
-                phones=[_phone(rng, used)]
-                + ([_phone(rng, used)] if index % 7 == 0 else []),
-                email=f"c{index:03d}@example.cn" if index % 3 == 0 else "",
-                segment=rng.choice(["new", "regular", "regular", "key"]),
-                city=city,
-                region=region,
-                address=f"{city}市人民路 {rng.randint(1, 999)} 号",
-                unit=branch,
-                consent_marketing=rng.random() < 0.6,
-                tags=["VIP"] if index % 25 == 0 else [],
-                external_id=f"CRM-{index:05d}",
-            )  # fmt: skip
-        )
-    serial = 100000
-    for index, customer in enumerate(customers):
-        for _ in range(1 if index % 3 else 2):
-            product_model = product_models[
-                rng.randrange(len(product_models) - (index % 5 != 0))
-            ]
-            age = rng.choice([3, 12, 40, 200, 330, 350, 400, 700, 1100])
-            sale = today - timedelta(days=age)
-            serial += 1
-            services.product_register(
-                actor=agent, customer=customer, model=product_model,
-                serial=f"{product_model.code[:2]}{serial}", seller=rng.choice(sellers),
-                sale_date=sale, delivery_date=sale + timedelta(days=2),
-                installation_date=sale + timedelta(days=3) if rng.random() < 0.7 else None,
-                invoice_number=f"FP{serial:08d}", invoice_price=Decimal(rng.randint(1999, 12999)),
-                price_paid=Decimal(rng.randint(1899, 12999)), is_distance_sale=rng.random() < 0.4,
-            )  # fmt: skip
-    for index, customer in enumerate(customers[:60]):
-        services.contact_log(
-            actor=agent, customer=customer, channel="phone",
-            summary="Asked how to clean the filter; explained on the phone.",
-            disposition="answered", at=timezone.now() - timedelta(days=index, hours=2),
-        )  # fmt: skip
-    duplicate = services.customer_create(
-        actor=agent, name=customers[5].name, phones=[customers[5].phones.first().number],
-        city=customers[5].city, unit=branch,
-    )  # fmt: skip
-    services.contact_log(
-        actor=agent, customer=duplicate, channel="counter", summary="Walk-in; no case.",
-        disposition="",
-    )  # fmt: skip
-    if stdout:
-        stdout.write(
-            f"  archive: {len(customers) + 1} customers, {serial - 100000} products"
-        )
+    cast = _Cast()
+    for label, existing, build in PARTS:
+        if existing().exists():
+            continue
+        build(cast)
+        if stdout:
+            stdout.write(f"  loop: {label}")

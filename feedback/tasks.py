@@ -1,38 +1,13 @@
-"""Celery tasks of the feedback app (archive layer: retention, imports)."""
+"""Celery tasks of the feedback loop: follow-ups, voice of the customer, care."""
 
 from celery import shared_task
 from django.utils import timezone
-
-from .archive import importing
-from .archive import services as archive_services
-
-
-@shared_task(acks_late=True)
-def retention_sweep_task() -> int:
-    """Anonymise archives past the retention period (monthly)."""
-    return archive_services.retention_sweep(now=timezone.now())
-
-
-@shared_task(acks_late=True)
-def import_job_run_task(job_id: int) -> str:
-    """Run a queued customer or product import (all valid rows or nothing); a job that is
-    not queued any more (a redelivered message) is left alone."""
-    return importing.import_run(job_id=job_id).status
-
-
-@shared_task(acks_late=True)
-def import_sweep_task() -> int:
-    """Re-drive lost import messages and fail stalled runs (every 5 minutes)."""
-    return importing.import_sweep(now=timezone.now())
-
-
-# --- Loop layer (follow-ups, voice of the customer, care) --------------------------------
 
 
 @shared_task(acks_late=True)
 def followup_schedule_task(ticket_id: int) -> int:
     """Create the follow-up task of a resolved case (sent after its commit)."""
-    from .followups import services as followup_services
+    from feedback.followups import services as followup_services
 
     return followup_services.followup_schedule_for_ticket(ticket_id=ticket_id)
 
@@ -40,7 +15,7 @@ def followup_schedule_task(ticket_id: int) -> int:
 @shared_task(acks_late=True)
 def followup_sweep_task() -> int:
     """Move follow-ups to due, retry within quiet hours, mark unreachable (hourly)."""
-    from .followups import services as followup_services
+    from feedback.followups import services as followup_services
 
     return followup_services.followup_sweep(now=timezone.now())
 
@@ -48,7 +23,7 @@ def followup_sweep_task() -> int:
 @shared_task(acks_late=True)
 def qa_sampling_task() -> int:
     """Draw the day's QA re-call sample of completed follow-ups (daily)."""
-    from .voice import services as voice_services
+    from feedback.voice import services as voice_services
 
     return voice_services.qa_sampling(now=timezone.now())
 
@@ -56,7 +31,7 @@ def qa_sampling_task() -> int:
 @shared_task(acks_late=True)
 def quality_notice_task() -> int:
     """Issue last month's quality notices per product model (monthly)."""
-    from .voice import services as voice_services
+    from feedback.voice import services as voice_services
 
     return voice_services.quality_notice_generate(now=timezone.now())
 
@@ -64,7 +39,7 @@ def quality_notice_task() -> int:
 @shared_task(acks_late=True)
 def voice_reminders_task() -> int:
     """Remind about late feedback replies and unacknowledged quality notices (daily)."""
-    from .voice import services as voice_services
+    from feedback.voice import services as voice_services
 
     return voice_services.voice_reminders(now=timezone.now())
 
@@ -72,6 +47,6 @@ def voice_reminders_task() -> int:
 @shared_task(acks_late=True)
 def care_sweep_task() -> int:
     """Run the care programmes that are due (daily)."""
-    from .care import services as care_services
+    from feedback.care import services as care_services
 
     return care_services.care_sweep(now=timezone.now())

@@ -4,8 +4,7 @@ through services); legal rule sets are read-only seeded data."""
 from django.contrib import admin
 
 from aftersales.admin import ReadOnlyAdmin
-
-from .models import (
+from standards.models import (
     Acknowledgement,
     BusinessCalendar,
     CalendarOverride,

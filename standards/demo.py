@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.models import Unit, User
-
-from . import services
-from .models import BusinessCalendar, StandardDocument
-from .parameters import DEFAULT_SERVICE_PARAMETERS
-from .workflow import VersionAction
+from standards import services
+from standards.models import BusinessCalendar, StandardDocument
+from standards.parameters import DEFAULT_SERVICE_PARAMETERS
+from standards.workflow import VersionAction
 
 SERVICE_CODE = "Q/ACME 001"
 

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from .models import ChangeRequest, StandardDocument, StandardVersion
+from standards.models import ChangeRequest, StandardDocument, StandardVersion
 
 
 class StandardDocumentFilterSet(django_filters.FilterSet):

@@ -10,10 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.forms import BootstrapFormMixin
 from aftersales.models import Unit, User
-
-from . import calendar as business_calendar
-from . import parameters as params
-from .models import ChangeRequest, StandardDocument
+from standards import calendar as business_calendar
+from standards import parameters as params
+from standards.models import ChangeRequest, StandardDocument
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

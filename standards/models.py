@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Unit
-
-from .workflow import VersionStatus
+from standards.workflow import VersionStatus
 
 
 class StandardDocument(models.Model):

@@ -13,10 +13,9 @@ from django.utils import timezone
 from aftersales.models import Unit, User
 from aftersales.roles import STAFF_ROLES, Role
 from aftersales.selectors import units_supervised_subtree
-
-from . import calendar as business_calendar
-from . import resolver
-from .models import (
+from standards import calendar as business_calendar
+from standards import resolver
+from standards.models import (
     Acknowledgement,
     BusinessCalendar,
     CalendarOverride,
@@ -25,7 +24,7 @@ from .models import (
     StandardDocument,
     StandardVersion,
 )
-from .workflow import APPROVERS
+from standards.workflow import APPROVERS
 
 # --- Documents and versions -------------------------------------------------------------------
 

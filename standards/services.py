@@ -19,12 +19,11 @@ from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
 from aftersales.roles import Role
 from aftersales.services import job_run, notify
-
-from . import calendar as business_calendar
-from . import parameters as params
-from . import selectors, workflow
-from .legal_data import LEGAL_RULE_SETS
-from .models import (
+from standards import calendar as business_calendar
+from standards import parameters as params
+from standards import selectors, workflow
+from standards.legal_data import LEGAL_RULE_SETS
+from standards.models import (
     Acknowledgement,
     BusinessCalendar,
     CalendarOverride,
@@ -33,8 +32,8 @@ from .models import (
     StandardDocument,
     StandardVersion,
 )
-from .signals import change_request_decided
-from .workflow import VersionAction, VersionStatus
+from standards.signals import change_request_decided
+from standards.workflow import VersionAction, VersionStatus
 
 REVIEW_CYCLE_MONTHS = 36  # domain §4: default review cycle of a version
 REVIEW_REMINDER_DAYS = (

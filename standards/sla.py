@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import calendar as business_calendar
-from .parameters import get_path
+from standards import calendar as business_calendar
+from standards.parameters import get_path
 
 CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
 

@@ -18,11 +18,10 @@ from django.views.decorators.http import require_POST
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
-
-from . import calendar as business_calendar
-from . import parameters as params
-from . import selectors, services, workflow
-from .forms import (
+from standards import calendar as business_calendar
+from standards import parameters as params
+from standards import selectors, services, workflow
+from standards.forms import (
     CalendarOverrideForm,
     ChangeRequestForm,
     DecisionForm,
@@ -33,7 +32,7 @@ from .forms import (
     VersionForm,
     WorkingDaysForm,
 )
-from .models import CalendarOverride, StandardDocument
+from standards.models import CalendarOverride, StandardDocument
 
 
 @staff_required

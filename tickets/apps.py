@@ -12,15 +12,14 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from feedback.archive.selectors import (
+        from customers.selectors import (
             TIMELINE_PROVIDERS,
             register_timeline_provider,
         )
-
-        from .timeline import customer_cases
+        from tickets.timeline import customer_cases
 
         if customer_cases not in TIMELINE_PROVIDERS:
             register_timeline_provider(customer_cases)
-        from .services.attachments import attachment_register_export
+        from tickets.attachments.services import attachment_register_export
 
         attachment_register_export()

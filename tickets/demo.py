@@ -21,10 +21,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from aftersales.models import Unit, User
-from feedback.models import Customer, Party
-
-from . import services
-from .models import (
+from customers.models import Customer, Party
+from tickets.attachments import services as attachment_services
+from tickets.cases import services as case_services
+from tickets.models import (
     Attachment,
     Compensation,
     Handover,
@@ -34,8 +34,11 @@ from .models import (
     TicketEvent,
     UnitQueue,
 )
-from .selectors_repairs import conduct_checklist
-from .workflow import TicketAction
+from tickets.ownership import services as ownership_services
+from tickets.recourse import services as recourse_services
+from tickets.repairs import services as repair_services
+from tickets.repairs.selectors import conduct_checklist
+from tickets.workflow import TicketAction
 
 CASES = 240
 FAULTS = [
@@ -68,50 +71,54 @@ def _walk(ticket, state, rng, people):
     if state == "new":
         return
     if state == "cancelled":
-        services.ticket_transition(
+        case_services.ticket_transition(
             ticket=ticket,
             action=TicketAction.CANCEL,
             actor=owner,
             note="Customer solved it.",
         )
         return
-    services.ticket_transition(
+    case_services.ticket_transition(
         ticket=ticket, action=TicketAction.ACKNOWLEDGE, actor=owner
     )
     if state == "acknowledged":
         return
     worker = owner
     if ticket.type in {"repair", "installation"} and rng.random() < 0.7:
-        handover = services.handover_request(
+        handover = case_services.handover_request(
             ticket=ticket, actor=owner, to_unit=workshop, reason="Needs the workshop",
             commitment="diagnose in 48 h", commitment_hours=48,
         )  # fmt: skip
         if state != "acknowledged":
-            services.handover_accept(handover=handover, actor=technician)
+            case_services.handover_accept(handover=handover, actor=technician)
             worker = technician
             ticket.refresh_from_db()
     if ticket.status == "acknowledged":
-        services.ticket_transition(
+        case_services.ticket_transition(
             ticket=ticket, action=TicketAction.START, actor=worker
         )
     if state == "in_progress":
         return
     if state in {"waiting_parts", "waiting_customer"}:
-        services.ticket_pause(ticket=ticket, actor=worker, reason=state.split("_")[1])
+        case_services.ticket_pause(
+            ticket=ticket, actor=worker, reason=state.split("_")[1]
+        )
         return
-    services.ticket_inform_customer(
+    case_services.ticket_inform_customer(
         ticket=ticket, actor=worker, message="Fixed; works again."
     )
     ticket.refresh_from_db()
-    services.ticket_resolve(
+    case_services.ticket_resolve(
         ticket=ticket, actor=worker, cause_code=ticket.fault_code or "ADVICE",
         liability=rng.choice(["producer_defect", "none", "installer", "customer_misuse"]),
         resolution="Replaced the faulty part and tested.",
     )  # fmt: skip
     if state == "closed":
         ticket.refresh_from_db()
-        services.ticket_record_follow_up(ticket=ticket, actor=None, outcome="satisfied")
-        services.ticket_transition(
+        case_services.ticket_record_follow_up(
+            ticket=ticket, actor=None, outcome="satisfied"
+        )
+        case_services.ticket_transition(
             ticket=ticket, action=TicketAction.CLOSE, actor=supervisor
         )
 
@@ -151,7 +158,7 @@ def _cases(stdout) -> None:
             "installation" if not fault else ("complaint" if index % 9 == 0 else "repair")
         )  # fmt: skip
         receiver = receivers[index % len(receivers)]
-        ticket = services.ticket_open(
+        ticket = case_services.ticket_open(
             actor=receiver, type=case_type,
             source="counter" if receiver.username == "counter" else "hotline",
             customer=customer, product=product, title=title, description=description,
@@ -178,7 +185,7 @@ def _cases(stdout) -> None:
         Handover.objects.filter(ticket=ticket).update(
             requested_at=F("requested_at") - age, decided_at=F("decided_at") - age
         )
-    services.sla_sweep(now=timezone.now())
+    case_services.sla_sweep(now=timezone.now())
     if stdout:
         stdout.write(f"  cases: {len(states)} in every state, SLA sweep run")
 
@@ -299,7 +306,7 @@ def _attachments(cast: _Cast) -> None:
     )
     if portal_case is not None:
         cast.used.add(portal_case.pk)
-        services.attachment_add(
+        attachment_services.attachment_add(
             ticket=portal_case, actor=cast.portal,
             file=ContentFile(_png(), name="leak-under-the-door.png"),
         )  # fmt: skip
@@ -310,11 +317,11 @@ def _attachments(cast: _Cast) -> None:
         ).order_by("created_at", "pk")
     )  # fmt: skip
     for ticket in evidence:
-        services.attachment_add(
+        attachment_services.attachment_add(
             ticket=ticket, actor=ticket.first_owner,
             file=ContentFile(_png(), name="damage-photo.png"),
         )  # fmt: skip
-        services.attachment_add(
+        attachment_services.attachment_add(
             ticket=ticket, actor=cast.technician,
             file=ContentFile(_pdf(f"Repair report {ticket.number}"), name="repair-report.pdf"),
             public=True,
@@ -342,19 +349,19 @@ def _repairs(cast: _Cast) -> None:
             and timezone.localdate(t.created_at) <= cast.today - timedelta(days=4)
         ),
     ):
-        services.repair_record(
+        repair_services.repair_record(
             ticket=ticket, actor=tech, technician=tech, started_on=_day(ticket, 0, cast),
             ended_on=_day(ticket, 1, cast), outcome="failed",
             diagnosis="Drain pump seal worn.", work_done="Replaced the pump seal.",
         )  # fmt: skip
-        services.repair_record(
+        repair_services.repair_record(
             ticket=ticket, actor=tech, technician=tech, started_on=_day(ticket, 2, cast),
             ended_on=_day(ticket, 3, cast), outcome="failed",
             diagnosis="Leak again: the drum bearing housing is cracked.",
             work_done="Sealed the housing; leaks again under load.",
         )  # fmt: skip
         ticket.refresh_from_db()
-        services.offer_make(
+        repair_services.offer_make(
             ticket=ticket, actor=ticket.first_owner, option="repair",
             reason="The customer asks for a third repair by a senior technician instead "
             "of an exchange.",
@@ -364,11 +371,11 @@ def _repairs(cast: _Cast) -> None:
         working.filter(unit__code__in=_SUPERVISED),
         where=lambda t: "exchange" in _options(t),
     ):
-        offer = services.offer_make(
+        offer = repair_services.offer_make(
             ticket=ticket, actor=ticket.first_owner, option="repair",
             reason="The customer prefers a repair with a one-year extended warranty.",
         )  # fmt: skip
-        services.offer_decide(
+        repair_services.offer_decide(
             offer=offer, actor=cast.supervisor, approve=True,
             note="Agreed: extended warranty recorded in the archive.",
         )  # fmt: skip
@@ -383,7 +390,7 @@ def _repairs(cast: _Cast) -> None:
         finished = outcome != "open"
         ended = max(_day(ticket, 1, cast), started) if finished else None
         waiting = ticket.status == "waiting_parts"
-        services.repair_record(
+        repair_services.repair_record(
             ticket=ticket, actor=tech, technician=tech, started_on=started,
             ended_on=ended, outcome=outcome if finished else "in_progress",
             parts_wait_days=0 if finished or not waiting else min(
@@ -400,14 +407,14 @@ def _repairs(cast: _Cast) -> None:
     for number, ticket in enumerate(cast.pick(visiting, count=3)):
         if number == 2:  # booked for tomorrow morning
             tomorrow = datetime.combine(cast.today + timedelta(days=1), time(10))
-            services.visit_schedule(
+            repair_services.visit_schedule(
                 ticket=ticket, actor=cast.supervisor, technician=tech,
                 appointment_start=timezone.make_aware(tomorrow),
                 appointment_end=timezone.make_aware(tomorrow + timedelta(hours=2)),
             )  # fmt: skip
             continue
         start = ticket.created_at + timedelta(hours=2)
-        visit = services.visit_schedule(
+        visit = repair_services.visit_schedule(
             ticket=ticket, actor=cast.supervisor, technician=tech,
             appointment_start=start, appointment_end=start + timedelta(hours=2),
         )  # fmt: skip
@@ -415,7 +422,7 @@ def _repairs(cast: _Cast) -> None:
         checklist = dict.fromkeys(items, True)
         if number == 1 and items:
             checklist[items[-1]] = False  # forgot to demonstrate the product
-        services.visit_complete(
+        repair_services.visit_complete(
             visit=visit, actor=tech, arrived_at=start + timedelta(minutes=20),
             departed_at=start + timedelta(hours=1, minutes=30),
             diagnosis="Loose drain hose clamp." if number == 0 else "Installed and levelled.",
@@ -490,20 +497,20 @@ def _recourse(cast: _Cast) -> None:
             ticket = picked[0]
         claim = None
         for kind, amount, liability in payments:
-            compensation = services.compensation_record(
+            compensation = recourse_services.compensation_record(
                 ticket=ticket, actor=ticket.first_owner, kind=kind, amount=Decimal(amount),
                 liability=liability, party=parties.get(party_name),
                 paid_on=_paid_on(ticket, cast), note="Paid first to the customer.",
             )  # fmt: skip
             claim = compensation.recourse_claim
         if not claim.evidence.exists():
-            claim = services.claim_update(
+            claim = recourse_services.claim_update(
                 claim=claim, actor=ticket.first_owner,
                 evidence_notes="Technician's repair report, photos of the damage and "
                 "the customer's payment receipt (paper file RC-" + ticket.number + ").",
             )  # fmt: skip
         for action in CLAIM_PATHS[target]:
-            claim = services.claim_transition(
+            claim = recourse_services.claim_transition(
                 claim=claim,
                 actor=cast.manager if action == "write_off" else ticket.first_owner,
                 action=action, reason=CLAIM_REASONS.get(action, ""),
@@ -513,7 +520,7 @@ def _recourse(cast: _Cast) -> None:
     for ticket, (kind, amount) in zip(
         goodwill, [("other", "200.00"), ("transport", "150.00")], strict=False
     ):
-        services.compensation_record(
+        recourse_services.compensation_record(
             ticket=ticket, actor=ticket.first_owner, kind=kind, amount=Decimal(amount),
             liability="none", paid_on=_paid_on(ticket, cast),
             note="Goodwill gesture for the long wait.",
@@ -521,14 +528,14 @@ def _recourse(cast: _Cast) -> None:
     # Above the approval threshold (5,000 by default): recorded by an agent, unpaid until a
     # supervisor approves it; the approved one is then drafted into a claim.
     for number, ticket in enumerate(cast.pick(finished, count=2)):
-        compensation = services.compensation_record(
+        compensation = recourse_services.compensation_record(
             ticket=ticket, actor=ticket.first_owner, kind="refund",
             amount=Decimal("6800.00" if number == 0 else "5600.00"),
             liability="producer_defect",
             note="Full refund: the product failed twice within validity.",
         )  # fmt: skip
         if number == 1:
-            services.compensation_approve(
+            recourse_services.compensation_approve(
                 compensation=compensation, actor=cast.supervisor
             )
 
@@ -543,7 +550,7 @@ def _ownership(cast: _Cast) -> None:
             first_owner=cast.agent2, status__in=["acknowledged", "in_progress"]
         ).order_by("pk")
     ):
-        services.transfer_request(
+        ownership_services.transfer_request(
             ticket=ticket, actor=cast.agent2, to_user=cast.agent,
             reason="Annual leave for three weeks from Monday: please take this case over.",
         )  # fmt: skip
@@ -552,7 +559,7 @@ def _ownership(cast: _Cast) -> None:
 def _queues(cast: _Cast) -> None:
     """The workshop hands out its queue round-robin; two cases just handed to the
     workshop (no person named) are assigned in turn."""
-    services.queue_set_mode(
+    ownership_services.queue_set_mode(
         unit=cast.workshop, actor=cast.supervisor, mode="round_robin"
     )
     for ticket in cast.pick(
@@ -561,7 +568,7 @@ def _queues(cast: _Cast) -> None:
         ).order_by("-created_at", "pk"),
         count=2,
     ):
-        services.handover_request(
+        case_services.handover_request(
             ticket=ticket, actor=ticket.handler, to_unit=cast.workshop,
             reason="Needs the workshop", commitment="diagnose in 48 h",
             commitment_hours=48,

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from feedback.archive.validity import add_months
+from customers.validity import add_months
 
 RETURN = "return"
 EXCHANGE = "exchange"

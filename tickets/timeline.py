@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Ticket
+from tickets.models import Ticket
 
 
 def customer_cases(customer) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from .views import MeView, TokenView, UnitViewSet, UserViewSet
+from aftersales.api.views import MeView, TokenView, UnitViewSet, UserViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -15,7 +15,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
     path("", include("standards.api.urls")),
-    path("", include("feedback.archive.api.urls")),
+    path("", include("customers.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("feedback.followups.api.urls")),
     path("", include("feedback.voice.api.urls")),

@@ -12,15 +12,14 @@ from rest_framework.views import APIView
 
 from aftersales import selectors
 from aftersales.api import IsStaffMember
-from aftersales.filters import UnitFilterSet, UserFilterSet
-from aftersales.models import Unit, User
-
-from .serializers import (
+from aftersales.api.serializers import (
     TokenInputSerializer,
     TokenSerializer,
     UnitSerializer,
     UserSerializer,
 )
+from aftersales.filters import UnitFilterSet, UserFilterSet
+from aftersales.models import Unit, User
 
 
 class TokenView(APIView):

@@ -27,14 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
-from ..models import (
-    CareProgramme,
-    CareTouch,
-    Customer,
-    CustomerPhone,
-    OwnedProduct,
-    ValidityEvent,
-)
+from customers.models import Customer, CustomerPhone, OwnedProduct, ValidityEvent
+from feedback.models import CareProgramme, CareTouch
 
 Kind = CareProgramme.Kind
 Channel = CareProgramme.Channel

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from ..models import CareProgramme, CareTouch
+from feedback.models import CareProgramme, CareTouch
 
 
 class CareProgrammeFilterSet(django_filters.FilterSet):

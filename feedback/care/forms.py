@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.forms import BootstrapFormMixin
-
-from ..models import CareProgramme, Customer
+from customers.models import Customer
+from feedback.models import CareProgramme
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -9,8 +9,8 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from aftersales.models import User
-
-from ..models import CareProgramme, CareRun, CareTouch, Customer
+from customers.models import Customer
+from feedback.models import CareProgramme, CareRun, CareTouch
 
 
 def care_programme_list(*, filters: dict[str, Any] | None = None) -> QuerySet:

@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import OutboxMessage, User
 from aftersales.services import enqueue_on_commit, job_run
-
-from ..models import CareProgramme, CareRun, CareTouch, Customer
-from . import audience
+from customers.models import Customer
+from feedback.care import audience
+from feedback.models import CareProgramme, CareRun, CareTouch
 
 logger = logging.getLogger(__name__)
 
@@ -328,7 +328,7 @@ def _schedule_calls(
     queries per call; messages stay set-based."""
     if not calls:
         return
-    from ..followups import services as followup_services
+    from feedback.followups import services as followup_services
 
     customers = Customer.objects.select_related("unit").in_bulk(
         {decision.customer_id for decision in calls}

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ..archive.selectors import register_timeline_provider
-from ..models import CareTouch, Customer
-from .selectors import customer_care_touches
+from customers.models import Customer
+from customers.selectors import register_timeline_provider
+from feedback.care.selectors import customer_care_touches
+from feedback.models import CareTouch
 
 
 @register_timeline_provider

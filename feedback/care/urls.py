@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from feedback.care import views
 
 app_name = "care"
 urlpatterns = [

@@ -16,11 +16,10 @@ from django.views.decorators.http import require_GET
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
-
-from ..models import CareTouch
-from . import selectors, services
-from .filters import CareProgrammeFilterSet, CareTouchFilterSet
-from .forms import CareProgrammeForm, RunConfirmForm
+from feedback.care import selectors, services
+from feedback.care.filters import CareProgrammeFilterSet, CareTouchFilterSet
+from feedback.care.forms import CareProgrammeForm, RunConfirmForm
+from feedback.models import CareTouch
 
 PAGE_SIZE = 50
 

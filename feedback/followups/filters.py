@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..models import FollowUp
+from feedback.models import FollowUp
 
 
 class FollowUpFilterSet(django_filters.FilterSet):

@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.forms import BootstrapFormMixin
+from feedback.followups import questionnaires
+from feedback.models import FollowUp, FollowUpAttempt, Questionnaire
 from standards.models import StandardDocument
 from standards.parameters import ContactChannel, SurveyScale
-
-from ..models import FollowUp, FollowUpAttempt, Questionnaire
-from . import questionnaires
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 CONDUCT_CHOICES = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]

@@ -21,16 +21,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from aftersales.models import User
+from customers.models import CustomerPhone, OwnedProduct
+from feedback.models import FollowUp, FollowUpAttempt, Questionnaire
 from tickets.models import FieldVisit, Handover, Repair, Ticket, TicketEvent
 from tickets.workflow import TicketAction
-
-from ..models import (
-    CustomerPhone,
-    FollowUp,
-    FollowUpAttempt,
-    OwnedProduct,
-    Questionnaire,
-)
 
 S = FollowUp.Status
 # Worklist views (the tabs of /followups/).

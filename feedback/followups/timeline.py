@@ -8,9 +8,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from feedback.archive.selectors import TIMELINE_PROVIDERS, register_timeline_provider
-
-from ..models import FollowUp, FollowUpAttempt
+from customers.selectors import TIMELINE_PROVIDERS, register_timeline_provider
+from feedback.models import FollowUp, FollowUpAttempt
 
 
 def customer_followups(customer) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ is public)."""
 
 from django.urls import path
 
-from . import views
+from feedback.followups import views
 
 app_name = "followups"
 urlpatterns = [

@@ -23,12 +23,9 @@ from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.roles import Role
 from aftersales.views import staff_required
-from standards.parameters import ContactChannel
-
-from ..models import FollowUp
-from . import selectors, services
-from .filters import WorklistFilterSet
-from .forms import (
+from feedback.followups import selectors, services
+from feedback.followups.filters import WorklistFilterSet
+from feedback.followups.forms import (
     AnswerForm,
     AttemptForm,
     CloseNoteForm,
@@ -36,6 +33,8 @@ from .forms import (
     QuestionnaireForm,
     SendLinkForm,
 )
+from feedback.models import FollowUp
+from standards.parameters import ContactChannel
 
 LIST_TEMPLATE = "feedback/followups/followup_list.html"
 CARD = f"{LIST_TEMPLATE}#task-card"

@@ -1,36 +1,37 @@
-"""Models of the feedback app. The archive layer (customers, products, contacts) lives in
-`archive.py`; the follow-up loop layer in `followups.py` (follow-ups, questionnaires),
-`voice.py` (QA, feedback items, quality notices) and `care.py` (care programmes).
-Tickets import only the
-archive models."""
+"""Models of the feedback app, the loop layer above tickets: `followups.py` (follow-ups,
+questionnaires), `voice.py` (QA re-calls, feedback items, quality notices) and `care.py`
+(care programmes). The customer archive is the `customers` app."""
 
-from .archive import (
-    ArchiveAccess,
-    ConsentChange,
-    Contact,
-    Customer,
-    CustomerPhone,
-    ImportJob,
-    OwnedProduct,
-    Party,
-    ProductModel,
-    Tag,
-    ValidityEvent,
+from feedback.models.care import CareProgramme, CareRun, CareTouch
+from feedback.models.followups import (
+    FollowUp,
+    FollowUpAttempt,
+    FollowUpQuerySet,
+    Questionnaire,
 )
-from .care import *  # noqa: F403
-from .followups import *  # noqa: F403
-from .voice import *  # noqa: F403
+from feedback.models.voice import (
+    FeedbackItem,
+    FeedbackItemQuerySet,
+    ImprovementAction,
+    QaFinding,
+    QaRecall,
+    QualityNotice,
+    QualityNoticeRecipient,
+)
 
 __all__ = [
-    "ArchiveAccess",
-    "ConsentChange",
-    "Contact",
-    "Customer",
-    "CustomerPhone",
-    "ImportJob",
-    "OwnedProduct",
-    "Party",
-    "ProductModel",
-    "Tag",
-    "ValidityEvent",
+    "CareProgramme",
+    "CareRun",
+    "CareTouch",
+    "FeedbackItem",
+    "FeedbackItemQuerySet",
+    "FollowUp",
+    "FollowUpAttempt",
+    "FollowUpQuerySet",
+    "ImprovementAction",
+    "QaFinding",
+    "QaRecall",
+    "QualityNotice",
+    "QualityNoticeRecipient",
+    "Questionnaire",
 ]

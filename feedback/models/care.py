@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.models import OutboxMessage
-
-from .archive import Customer, OwnedProduct, ProductModel
+from customers.models import Customer, OwnedProduct, ProductModel
 
 __all__ = ["CareProgramme", "CareRun", "CareTouch"]
 

@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Unit
+from customers.models import Customer
 from standards.parameters import ContactChannel, SurveyScale
-
-from .archive import Customer
 
 __all__ = [
     "FollowUp",

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Unit
-
-from .archive import Customer, ProductModel
+from customers.models import Customer, ProductModel
 
 __all__ = [
     "FeedbackItem",
@@ -97,7 +96,7 @@ class QaRecall(models.Model):
         return f"QA {self.followup_id} {self.sampled_on}"
 
     def get_absolute_url(self) -> str:
-        return reverse("voice:qa-recall-detail", args=[self.pk])
+        return reverse("feedback:qa-recall-detail", args=[self.pk])
 
 
 class QaFinding(models.Model):
@@ -142,7 +141,7 @@ class QaFinding(models.Model):
         return f"QA finding {self.followup_id}: {', '.join(self.reasons)}"
 
     def get_absolute_url(self) -> str:
-        return reverse("voice:qa-recall-detail", args=[self.recall_id])
+        return reverse("feedback:qa-recall-detail", args=[self.recall_id])
 
 
 # --- Feedback items ---------------------------------------------------------------------
@@ -311,7 +310,7 @@ class FeedbackItem(models.Model):
         return f"#{self.pk} {self.text[:60]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("voice:feedback-item-detail", args=[self.pk])
+        return reverse("feedback:feedback-item-detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -368,7 +367,7 @@ class QualityNotice(models.Model):
         return f"{self.period_start:%Y-%m} {self.product_model.code}"
 
     def get_absolute_url(self) -> str:
-        return reverse("voice:quality-notice-detail", args=[self.pk])
+        return reverse("feedback:quality-notice-detail", args=[self.pk])
 
 
 class QualityNoticeRecipient(models.Model):
@@ -516,4 +515,4 @@ class ImprovementAction(models.Model):
         return f"{self.notice} · {self.unit}: {self.description[:40]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("voice:quality-notice-detail", args=[self.notice_id])
+        return reverse("feedback:quality-notice-detail", args=[self.notice_id])

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.forms import BootstrapFormMixin
-from feedback.models import FeedbackItem, ProductModel
+from customers.models import ProductModel
+from feedback.models import FeedbackItem
 from standards.models import ChangeRequest
 
 

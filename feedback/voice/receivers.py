@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
+from feedback.voice.services import feedback_items_answer_by_decision
 from standards.signals import change_request_decided
-
-from .services import feedback_items_answer_by_decision
 
 
 @receiver(change_request_decided, dispatch_uid="feedback.voice.answer_cited_items")

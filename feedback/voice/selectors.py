@@ -17,9 +17,8 @@ from feedback.models import (
     QualityNotice,
     QualityNoticeRecipient,
 )
+from feedback.voice.services.qa import may_do_qa
 from standards.models import ChangeRequest
-
-from .services.qa import may_do_qa
 
 
 def feedback_item_list(*, user: User, q: str = "") -> QuerySet[FeedbackItem]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from feedback.archive.selectors import TIMELINE_PROVIDERS, register_timeline_provider
+from customers.selectors import TIMELINE_PROVIDERS, register_timeline_provider
 from feedback.models import FeedbackItem
 
 

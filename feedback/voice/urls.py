@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from . import views
+from feedback.voice import views
 
-app_name = "voice"
+app_name = "feedback"
 urlpatterns = [
     path("items/", views.feedback_item_list, name="feedback-item-list"),
     path("items/new/", views.feedback_item_create, name="feedback-item-create"),

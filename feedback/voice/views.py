@@ -17,13 +17,15 @@ from django.views.decorators.http import require_POST
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
-from feedback.archive import selectors as archive_selectors
+from customers import selectors as archive_selectors
 from feedback.models import QaRecall
-from tickets import selectors as ticket_selectors
-
-from . import selectors, services
-from .filters import FeedbackItemFilterSet, QaRecallFilterSet, QualityNoticeFilterSet
-from .forms import (
+from feedback.voice import selectors, services
+from feedback.voice.filters import (
+    FeedbackItemFilterSet,
+    QaRecallFilterSet,
+    QualityNoticeFilterSet,
+)
+from feedback.voice.forms import (
     CiteForm,
     FeedbackItemForm,
     ImprovementActionForm,
@@ -32,6 +34,7 @@ from .forms import (
     ReplyForm,
     TriageForm,
 )
+from tickets.cases import selectors as ticket_selectors
 
 PAGE_SIZE = 25
 
@@ -371,7 +374,7 @@ def qa_recall_detail(request, pk: int):
             form.add_error(None, str(exc) or _("You may not do this."))
         else:
             messages.success(request, _("Re-call recorded."))
-            return redirect(reverse("voice:qa-recall-list"))
+            return redirect(reverse("feedback:qa-recall-list"))
     return render(
         request,
         "feedback/voice/qa_recall_detail.html",

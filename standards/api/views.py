@@ -14,20 +14,7 @@ from rest_framework.views import APIView
 from aftersales.api import IsStaffMember
 from standards import calendar as business_calendar
 from standards import selectors, services
-from standards.filters import (
-    ChangeRequestFilterSet,
-    StandardDocumentFilterSet,
-    StandardVersionFilterSet,
-)
-from standards.models import (
-    ChangeRequest,
-    LegalRuleSet,
-    StandardDocument,
-    StandardVersion,
-)
-from standards.workflow import VersionAction
-
-from .serializers import (
+from standards.api.serializers import (
     AddBusinessHoursQuerySerializer,
     AddWorkingDaysQuerySerializer,
     ChangeRequestSerializer,
@@ -41,6 +28,18 @@ from .serializers import (
     VersionDraftInputSerializer,
     VersionUpdateInputSerializer,
 )
+from standards.filters import (
+    ChangeRequestFilterSet,
+    StandardDocumentFilterSet,
+    StandardVersionFilterSet,
+)
+from standards.models import (
+    ChangeRequest,
+    LegalRuleSet,
+    StandardDocument,
+    StandardVersion,
+)
+from standards.workflow import VersionAction
 
 
 class StandardDocumentViewSet(

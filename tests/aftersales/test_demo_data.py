@@ -30,7 +30,7 @@ from tickets.models import (
     Ticket,
     UnitQueue,
 )
-from tickets.selectors_recourse import party_ledger
+from tickets.recourse.selectors import party_ledger
 
 pytestmark = pytest.mark.django_db
 

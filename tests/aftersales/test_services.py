@@ -141,7 +141,7 @@ def test_enqueue_with_dead_broker_does_not_fail_the_request(
 
 def test_notification_with_parameters_is_rendered_in_the_recipients_language():
     """Lazy titles and lazy parameter values are translated for each recipient."""
-    from tickets.services import CLOCK_LABELS
+    from tickets.cases.services import CLOCK_LABELS
 
     chinese = UserFactory(language="zh-hans")
     english = UserFactory(language="en")

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from feedback.models import Contact
+from customers.models import Contact
 from standards.services import legal_rule_sets_seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,9 +7,10 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from aftersales.models import User
-from feedback.models import Customer, FollowUp
+from customers.models import Customer
+from feedback.models import FollowUp
 from standards.services import legal_rule_sets_seed
-from tickets import services
+from tickets.cases import services
 from tickets.models import Ticket
 from tickets.workflow import TicketAction
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from feedback.models import Customer, ImportJob
+from customers.models import Customer, ImportJob
 from tests.aftersales.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,7 +87,7 @@ def test_import_runs_through_a_real_worker(
     UserFactory(username="boss", roles=["manager"], password="demo")
 
     sign_in(page, live_server.url, "boss")
-    page.goto(live_server.url + reverse("feedback:import-list"))
+    page.goto(live_server.url + reverse("customers:import-list"))
     page.get_by_label("File").set_input_files(
         {"name": "customers.csv", "mimeType": "text/csv", "buffer": customers_csv(ROWS)}
     )

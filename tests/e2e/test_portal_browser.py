@@ -9,11 +9,11 @@ from playwright.sync_api import Page, expect
 
 from aftersales.models import OutboxMessage
 from aftersales.outbox import LocmemSmsBackend
-from feedback.archive import services as archive_services
-from feedback.models import Party
+from customers import services as archive_services
+from customers.models import Party
+from portal import selectors as portal_selectors
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.tickets.test_portal import png_bytes
-from tickets import portal_selectors
+from tests.portal.test_portal import png_bytes
 from tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

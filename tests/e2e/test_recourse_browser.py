@@ -10,12 +10,12 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from feedback.archive import services as archive_services
-from feedback.models import Party
+from customers import services as archive_services
+from customers.models import Party
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.tickets.factories import open_ticket
-from tickets import services
+from tickets.cases import services
 from tickets.models import Attachment, RecourseClaim
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from aftersales.models import OutboxMessage
-from feedback.archive import services as archive_services
+from customers import services as archive_services
 from feedback.models import CareProgramme, CareTouch
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.feedback.test_care_support import (

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from aftersales.models import OutboxMessage, User
+from customers.models import Customer, OwnedProduct
 from feedback.care import services
-from feedback.models import Customer, OwnedProduct
 from standards.services import legal_rule_sets_seed
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,21 +16,15 @@ from django.test.utils import CaptureQueriesContext
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import JobRun, OutboxMessage
 from aftersales.outbox import LocmemSmsBackend
-from feedback.archive import selectors as archive_selectors
-from feedback.archive import services as archive_services
+from customers import selectors as archive_selectors
+from customers import services as archive_services
+from customers.models import Customer, ValidityEvent
 from feedback.care import services
 from feedback.care.audience import care_audience
-from feedback.models import (
-    CareProgramme,
-    CareRun,
-    CareTouch,
-    Customer,
-    FollowUp,
-    ValidityEvent,
-)
+from feedback.models import CareProgramme, CareRun, CareTouch, FollowUp
 from feedback.tasks import care_sweep_task
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import (
+from tests.customers.factories import (
     CustomerFactory,
     CustomerPhoneFactory,
     OwnedProductFactory,

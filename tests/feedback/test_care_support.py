@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from feedback.archive import services as archive_services
+from customers import services as archive_services
 from feedback.care import services
 from feedback.models import CareProgramme
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import (
+from tests.customers.factories import (
     customer,
     product,
     product_model,

@@ -15,9 +15,9 @@ from feedback.followups import services
 from feedback.models import FollowUp
 from standards.services import legal_rule_sets_seed
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import act, open_ticket, ready_to_resolve, service_standard
-from tickets import services as ticket_services
+from tickets.cases import services as ticket_services
 from tickets.models import Ticket
 from tickets.workflow import TicketAction, TicketStatus
 

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import JobRun, Notification, OutboxMessage, User
 from aftersales.services import membership_set
-from feedback.archive import selectors as archive_selectors
+from customers import selectors as archive_selectors
 from feedback.followups import services
 from feedback.models import FollowUp, FollowUpAttempt, Questionnaire
 from tests.aftersales.factories import UnitFactory, UserFactory
@@ -24,7 +24,7 @@ from tests.feedback.test_followups_helpers import *  # noqa: F403  # fixtures
 from tests.feedback.test_followups_helpers import NOW, H, handed_to, resolve, task_of
 from tests.standards.factories import approved
 from tests.tickets.factories import act, open_ticket
-from tickets import services as ticket_services
+from tickets.cases import services as ticket_services
 from tickets.models import Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus
 
@@ -123,7 +123,7 @@ def test_tasks_go_round_robin_in_the_nearest_followup_team(
 def test_a_customer_without_consent_to_service_contact_is_declined_at_once(
     agent_user, standard, followup_supervisor, visitor, capture
 ):
-    from tests.feedback.factories import customer
+    from tests.customers.factories import customer
 
     private = customer(actor=agent_user, name="Qian", consent_service=False)
     ticket = resolve(

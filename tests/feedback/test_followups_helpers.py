@@ -14,9 +14,9 @@ import time_machine
 
 from feedback.models import FollowUp
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import act, open_ticket, ready_to_resolve, service_standard
-from tickets import services as ticket_services
+from tickets.cases import services as ticket_services
 from tickets.models import Ticket
 from tickets.workflow import TicketAction
 
@@ -134,7 +134,7 @@ def task_of(ticket: Ticket, round_: int = 1) -> FollowUp:
 def followup_rows(count: int, *, team, agent, opens_at=None) -> list[FollowUp]:
     """`count` due follow-ups of cases waiting for them, each for its own customer with
     a phone and a product, set up directly (only for lists and query counts)."""
-    from tests.feedback.factories import (
+    from tests.customers.factories import (
         CustomerFactory,
         CustomerPhoneFactory,
         OwnedProductFactory,

@@ -16,7 +16,7 @@ from feedback.models import FeedbackItem
 from feedback.voice import services
 from standards import services as standard_services
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.feedback.test_voice_support import *  # noqa: F403  # the fixtures
 from tests.feedback.test_voice_support import at
 from tests.standards.factories import document

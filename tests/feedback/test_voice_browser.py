@@ -15,7 +15,7 @@ from feedback.models import FeedbackItem, QualityNotice
 from feedback.voice import services
 from standards.services import legal_rule_sets_seed
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.feedback.test_voice_support import *  # noqa: F403  # the fixtures
 from tests.feedback.test_voice_support import at
 from tests.tickets.factories import open_ticket

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import OutboxMessage
-from feedback.archive import selectors as archive_selectors
+from customers import selectors as archive_selectors
 from feedback.models import FeedbackItem
 from feedback.voice import services
 from standards import services as standard_services

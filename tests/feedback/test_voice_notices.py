@@ -26,11 +26,11 @@ from feedback.models import (
 )
 from feedback.voice import services
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.feedback.test_voice_support import *  # noqa: F403  # the fixtures
 from tests.feedback.test_voice_support import at
 from tests.tickets.factories import open_ticket
-from tickets import services as ticket_services
+from tickets.recourse import services as ticket_services
 
 pytestmark = pytest.mark.django_db
 

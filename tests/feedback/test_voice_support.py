@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aftersales.models import Unit, User
-from feedback.models import Customer, FollowUp
+from customers.models import Customer
+from feedback.models import FollowUp
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.standards.factories import service_parameters
 from tests.tickets.factories import act, open_ticket, service_standard
-from tickets import services as ticket_services
+from tickets.cases import services as ticket_services
 from tickets.workflow import TicketAction
 
 __all__ = [  # the fixtures; the test modules import them with `import *`

@@ -17,7 +17,7 @@ from feedback.models import FeedbackItem, ImprovementAction, QaRecall, QualityNo
 from feedback.voice import services
 from standards import services as standard_services
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.feedback.test_voice_support import *  # noqa: F403  # the fixtures
 from tests.feedback.test_voice_support import at, completed_followup
 from tests.standards.factories import document
@@ -48,7 +48,7 @@ def test_list_shows_items_and_filters(agent_client, item, agent_user):
     other = services.feedback_item_create(
         actor=agent_user, source="dealer", text="Dented boxes."
     )
-    url = reverse("voice:feedback-item-list")
+    url = reverse("feedback:feedback-item-list")
 
     everything = agent_client.get(url)
     dealers = agent_client.get(url, {"source": "dealer"})
@@ -59,7 +59,7 @@ def test_list_shows_items_and_filters(agent_client, item, agent_user):
 
 
 def test_list_query_count_is_flat(agent_client, item, agent_user, zhang):
-    url = reverse("voice:feedback-item-list")
+    url = reverse("feedback:feedback-item-list")
     with CaptureQueriesContext(connection) as one:
         assert agent_client.get(url).status_code == 200
     for n in range(29):
@@ -73,14 +73,14 @@ def test_list_query_count_is_flat(agent_client, item, agent_user, zhang):
 
 
 def test_customers_get_403_and_anonymous_a_login(client, customer_user):
-    url = reverse("voice:feedback-item-list")
+    url = reverse("feedback:feedback-item-list")
     assert client.get(url).status_code == 302
     client.force_login(customer_user)
     assert client.get(url).status_code == 403
 
 
 def test_answer_form_answers_and_redirects(agent_client, item):
-    url = reverse("voice:feedback-item-answer", args=[item.pk])
+    url = reverse("feedback:feedback-item-answer", args=[item.pk])
 
     response = agent_client.post(url, {"reply": "We will call an hour ahead."})
 
@@ -94,7 +94,7 @@ def test_answer_form_answers_and_redirects(agent_client, item):
 
 def test_an_empty_answer_re_renders_the_form(agent_client, item):
     response = agent_client.post(
-        reverse("voice:feedback-item-answer", args=[item.pk]), {"reply": ""}
+        reverse("feedback:feedback-item-answer", args=[item.pk]), {"reply": ""}
     )
 
     assert response.status_code == 200
@@ -107,7 +107,7 @@ def test_a_second_answer_is_refused_with_a_message(agent_client, item, agent_use
     services.feedback_item_answer(item=item, actor=agent_user, reply="First")
 
     response = agent_client.post(
-        reverse("voice:feedback-item-no-action", args=[item.pk]), {"reason": "No"},
+        reverse("feedback:feedback-item-no-action", args=[item.pk]), {"reason": "No"},
         follow=True,
     )  # fmt: skip
 
@@ -118,7 +118,7 @@ def test_a_second_answer_is_refused_with_a_message(agent_client, item, agent_use
 
 
 def test_get_is_not_allowed_on_actions(agent_client, item):
-    url = reverse("voice:feedback-item-answer", args=[item.pk])
+    url = reverse("feedback:feedback-item-answer", args=[item.pk])
     assert agent_client.get(url).status_code == 405
 
 
@@ -134,7 +134,7 @@ def test_cite_form(
 
     page = agent_client.get(item.get_absolute_url())
     response = agent_client.post(
-        reverse("voice:feedback-item-cite", args=[item.pk]),
+        reverse("feedback:feedback-item-cite", args=[item.pk]),
         {"change_request": change_request.pk},
     )
 
@@ -144,7 +144,7 @@ def test_cite_form(
 
 
 def test_create_page_records_an_item_for_the_customer(agent_client, standard, zhang):
-    url = reverse("voice:feedback-item-create") + f"?customer={zhang.pk}"
+    url = reverse("feedback:feedback-item-create") + f"?customer={zhang.pk}"
 
     response = agent_client.post(
         url,
@@ -166,7 +166,7 @@ def test_out_of_scope_item_is_404(agent_client, standard, unit_tree):
 
     assert agent_client.get(hidden.get_absolute_url()).status_code == 404
     response = agent_client.post(
-        reverse("voice:feedback-item-answer", args=[hidden.pk]), {"reply": "x"}
+        reverse("feedback:feedback-item-answer", args=[hidden.pk]), {"reply": "x"}
     )
     assert response.status_code == 404
     hidden.refresh_from_db()
@@ -189,7 +189,7 @@ def notice(standard, agent_user, org):
 
 
 def test_notice_list_and_detail(agent_client, notice):
-    listing = agent_client.get(reverse("voice:quality-notice-list"))
+    listing = agent_client.get(reverse("feedback:quality-notice-list"))
     detail = agent_client.get(notice.get_absolute_url())
 
     assert listing.status_code == 200
@@ -206,14 +206,14 @@ def test_a_unit_member_acknowledges_from_the_page(client, notice, org):
 
     page = client.get(notice.get_absolute_url())
     client.post(
-        reverse("voice:quality-notice-acknowledge", args=[notice.pk, production.pk])
+        reverse("feedback:quality-notice-acknowledge", args=[notice.pk, production.pk])
     )
     client.post(
-        reverse("voice:quality-notice-acknowledge", args=[notice.pk, design.pk])
+        reverse("feedback:quality-notice-acknowledge", args=[notice.pk, design.pk])
     )
 
     assert (
-        reverse("voice:quality-notice-acknowledge", args=[notice.pk, design.pk])
+        reverse("feedback:quality-notice-acknowledge", args=[notice.pk, design.pk])
         in page.content.decode()
     )
     design.refresh_from_db()
@@ -225,7 +225,7 @@ def test_a_unit_member_acknowledges_from_the_page(client, notice, org):
 def test_improvement_action_form(client, notice, org):
     designer = UserFactory(roles=["technician"], units=[org["design"]])
     client.force_login(designer)
-    url = reverse("voice:improvement-action-create", args=[notice.pk])
+    url = reverse("feedback:improvement-action-create", args=[notice.pk])
 
     bad = client.post(url, {"unit": org["design"].pk, "description": "", "due_on": ""})
     good = client.post(
@@ -249,7 +249,7 @@ def test_improvement_action_form(client, notice, org):
 
 
 def test_qa_worklist_is_for_qa_staff_only(agent_client, client, qa_staff, standard):
-    url = reverse("voice:qa-recall-list")
+    url = reverse("feedback:qa-recall-list")
     assert agent_client.get(url).status_code == 403
     client.force_login(qa_staff)
     assert client.get(url).status_code == 200
@@ -266,11 +266,11 @@ def test_qa_records_a_recall_from_the_page(
     recall = QaRecall.objects.get()
     client.force_login(qa_staff)
 
-    listing = client.get(reverse("voice:qa-recall-list"))
+    listing = client.get(reverse("feedback:qa-recall-list"))
     response = client.post(
         recall.get_absolute_url(), {"score": "1", "resolved": "no", "note": "Angry."}
     )
-    findings = client.get(reverse("voice:qa-finding-list"))
+    findings = client.get(reverse("feedback:qa-finding-list"))
 
     assert list(listing.context["page"]) == [recall]
     assert response.status_code == 302

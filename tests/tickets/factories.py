@@ -2,7 +2,7 @@
 
 `TicketFactory` sets a row up directly (status, owner, unit as given): use it only where the
 path to a state does not matter (visibility, list views, query counts). Cases that a test is
-about are opened and moved through tickets/services.py with the builders below, against an
+about are opened and moved through tickets/cases/services.py with the builders below, against an
 effective service standard made through the standards services.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 import factory
 
 from aftersales.models import Unit, User
-from feedback.models import Customer
+from customers.models import Customer
 from standards.models import StandardVersion
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
 from tests.standards.factories import document, effective
-from tickets import services
+from tickets.cases import services
 from tickets.models import Ticket
 from tickets.workflow import TicketAction, TicketStatus
 

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import open_ticket, service_standard
 from tickets.models import Ticket, TicketEvent
 

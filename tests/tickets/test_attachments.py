@@ -1,4 +1,4 @@
-"""Case attachments (tickets/services/attachments.py and their pages and API): the type is
+"""Case attachments (tickets/attachments/services.py and their pages and API): the type is
 decided by the content, never the name; size limits; random private storage with a
 sanitised original name and a SHA-256; who may attach (staff who see the case, the
 customer on their own case, the portal for a customer without an account); downloads only
@@ -25,13 +25,12 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from aftersales.models import Notification
-from feedback.archive import services as archive_services
+from customers import services as archive_services
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import open_ticket, service_standard
-from tickets import selectors_attachments as selectors
-from tickets import services
 from tickets.api import urls as api_urls
+from tickets.attachments import selectors, services
 from tickets.models import Attachment, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -440,7 +439,7 @@ def test_the_archive_export_includes_the_files_shared_with_the_customer(
     assert files == {f"{case.number}/{shared.pk}-photo.png": PNG}
     client.force_login(manager_user)
     response = client.get(
-        reverse("feedback:customer-data-export", args=[case.customer.pk])
+        reverse("customers:customer-data-export", args=[case.customer.pk])
         + "?format=zip"
     )
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()

@@ -23,11 +23,11 @@ import time_machine
 from django.utils import translation
 from pytest_django.asserts import assertContains
 
-from feedback.archive.validity import add_months
+from customers.validity import add_months
 from standards.legal_data import LEGAL_RULE_SETS
 from standards.parameters import DEFAULT_SERVICE_PARAMETERS
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.tickets.factories import open_ticket, service_standard
 from tickets.entitlement import (
     EXCHANGE,

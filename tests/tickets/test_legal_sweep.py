@@ -1,4 +1,4 @@
-"""The daily legal-clock sweep (tickets/services/repairs.py `legal_clock_sweep`; domain §4
+"""The daily legal-clock sweep (tickets/repairs/services.py `legal_clock_sweep`; domain §4
 and §9): closing 7-day return, 15-day exchange and no-reason-return windows are warned once
 per case and window; open repairs that pass the repairer-fault (30 days), parts (90 days)
 and vehicle limits (single repair over 5 days, cumulative over 30 days) upgrade the
@@ -20,12 +20,13 @@ from django.utils import timezone
 
 from aftersales.models import JobRun, Notification
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.tickets.factories import act, service_standard
 from tests.tickets.test_repairs import fresh, household_product, repair_case
-from tickets import services
+from tickets.cases import services as case_services
 from tickets.entitlement import EXCHANGE, NO_REASON_RETURN, REPAIR, RETURN, SPARE_CAR
 from tickets.models import TicketEvent
+from tickets.repairs import services as repair_services
 from tickets.workflow import TicketAction
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def zhang(standard, agent_user):
 
 def sweep(clock, *, days: int = 0) -> int:
     clock.move_to(NOW + days * DAY)
-    return services.legal_clock_sweep(now=timezone.now())
+    return repair_services.legal_clock_sweep(now=timezone.now())
 
 
 def deadline_keys() -> list[str]:
@@ -84,11 +85,11 @@ def case_of(zhang, agent_user, *, delivered_days_ago: int, serial: str, **fields
 
 
 def handed_to(ticket, agent_user, technician_user):
-    handover = services.handover_request(
+    handover = case_services.handover_request(
         ticket=ticket, actor=agent_user, to_unit=technician_user.units.get(),
         to_user=technician_user, reason="Workshop repair",
     )  # fmt: skip
-    services.handover_accept(handover=handover, actor=technician_user)
+    case_services.handover_accept(handover=handover, actor=technician_user)
     return fresh(ticket)
 
 
@@ -143,7 +144,7 @@ def test_no_warning_for_a_closed_case_an_agreed_offer_or_a_remedy_not_owed(
     cancelled = case_of(zhang, agent_user, delivered_days_ago=6, serial="TV1")
     act(cancelled, agent_user, A.CANCEL, note="Withdrawn")
     agreed = case_of(zhang, agent_user, delivered_days_ago=6, serial="TV2")
-    services.offer_make(ticket=agreed, actor=agent_user, option=RETURN)
+    repair_services.offer_make(ticket=agreed, actor=agent_user, option=RETURN)
     item = household_product(
         actor=agent_user, owner=zhang, delivered=TODAY - 6 * DAY, serial="TV3"
     )
@@ -180,7 +181,7 @@ def test_a_repair_delayed_by_the_repairer_past_30_days_upgrades_the_entitlement(
     clock, zhang, agent_user, technician_user
 ):
     ticket = case_of(zhang, agent_user, delivered_days_ago=60, serial="TV1")
-    repair = services.repair_record(
+    repair = repair_services.repair_record(
         ticket=ticket, actor=agent_user, started_on=TODAY - 2 * DAY,
         repairer_fault=True,
     )  # fmt: skip
@@ -209,13 +210,13 @@ def test_the_sweeps_recompute_counts_repair_days_to_its_own_now(
     """A sweep replayed for a later day (clock left where it is) upgrades as of that
     day, not as of the wall clock."""
     ticket = case_of(zhang, agent_user, delivered_days_ago=60, serial="TV1")
-    services.repair_record(
+    repair_services.repair_record(
         ticket=ticket, actor=agent_user, started_on=TODAY - 2 * DAY,
         repairer_fault=True,
     )  # fmt: skip
     ticket = handed_to(fresh(ticket), agent_user, technician_user)
 
-    assert services.legal_clock_sweep(now=NOW + 29 * DAY) == 1
+    assert repair_services.legal_clock_sweep(now=NOW + 29 * DAY) == 1
 
     assert fresh(ticket).entitlement["options"] == [EXCHANGE, REPAIR]
 
@@ -224,10 +225,10 @@ def test_waiting_for_parts_over_90_days_upgrades_the_entitlement(
     clock, zhang, agent_user
 ):
     ticket = case_of(zhang, agent_user, delivered_days_ago=60, serial="TV1")
-    repair = services.repair_record(
+    repair = repair_services.repair_record(
         ticket=ticket, actor=agent_user, started_on=TODAY - DAY
     )
-    services.ticket_pause(ticket=fresh(ticket), actor=agent_user, reason="parts")
+    case_services.ticket_pause(ticket=fresh(ticket), actor=agent_user, reason="parts")
 
     assert sweep(clock, days=89) == 0  # 90 days since hand-in
     assert sweep(clock, days=90) == 1
@@ -241,7 +242,9 @@ def test_a_long_repair_not_waiting_for_parts_nor_delayed_by_the_repairer_is_left
     clock, zhang, agent_user
 ):
     ticket = case_of(zhang, agent_user, delivered_days_ago=60, serial="TV1")
-    services.repair_record(ticket=ticket, actor=agent_user, started_on=TODAY - DAY)
+    repair_services.repair_record(
+        ticket=ticket, actor=agent_user, started_on=TODAY - DAY
+    )
 
     assert sweep(clock, days=120) == 0
     assert fresh(ticket).entitlement["options"] == [REPAIR]
@@ -264,11 +267,11 @@ def car_case(zhang, agent_user):
 
 
 def test_vehicle_cumulative_and_single_repair_limits(clock, car_case, agent_user):
-    services.repair_record(
+    repair_services.repair_record(
         ticket=car_case, actor=agent_user, started_on=TODAY - 40 * DAY,
         ended_on=TODAY - 12 * DAY, outcome="fixed",
     )  # fmt: skip
-    current = services.repair_record(
+    current = repair_services.repair_record(
         ticket=fresh(car_case), actor=agent_user, started_on=TODAY - DAY
     )
     assert fresh(car_case).entitlement["options"] == [REPAIR]  # 28 + 1 days
@@ -292,7 +295,7 @@ def test_vehicle_cumulative_and_single_repair_limits(clock, car_case, agent_user
 
 def test_closed_cases_are_not_swept(clock, zhang, agent_user):
     ticket = case_of(zhang, agent_user, delivered_days_ago=60, serial="TV1")
-    services.repair_record(
+    repair_services.repair_record(
         ticket=ticket, actor=agent_user, started_on=TODAY - DAY, repairer_fault=True
     )
     act(fresh(ticket), agent_user, A.CANCEL, note="Withdrawn")
@@ -308,18 +311,18 @@ def test_the_query_count_does_not_grow_with_the_open_cases(clock, zhang, agent_u
     def open_cases(count: int, start: int) -> None:
         for n in range(start, start + count):
             ticket = case_of(zhang, agent_user, delivered_days_ago=60, serial=f"TV{n}")
-            services.repair_record(
+            repair_services.repair_record(
                 ticket=ticket, actor=agent_user, started_on=TODAY - DAY,
                 repairer_fault=n % 2 == 0,
             )  # fmt: skip
 
     open_cases(1, 0)
     with CaptureQueriesContext(connection) as one:
-        assert services.legal_clock_sweep(now=timezone.now()) == 0
+        assert repair_services.legal_clock_sweep(now=timezone.now()) == 0
     open_cases(6, 1)
 
     with CaptureQueriesContext(connection) as seven:
-        assert services.legal_clock_sweep(now=timezone.now()) == 0
+        assert repair_services.legal_clock_sweep(now=timezone.now()) == 0
 
     assert len(seven) == len(one)
 

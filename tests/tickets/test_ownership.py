@@ -1,4 +1,4 @@
-"""First ownership and unit queues (tickets/services/ownership.py and their pages and
+"""First ownership and unit queues (tickets/ownership/services.py and their pages and
 API): who may ask for a transfer, only the receiver accepts, the first owner moves by
 compare-and-set, one pending per case; the orphan sweep (once per case and owner,
 set-based); unit queues (round-robin order, least-loaded choice, the sender never named,
@@ -16,11 +16,12 @@ from rest_framework.test import APIClient
 from aftersales.exceptions import StaleObject
 from aftersales.models import JobRun, Notification
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import TicketFactory, act, open_ticket, service_standard
-from tickets import selectors_ownership as selectors
-from tickets import services
+from tickets.cases import services as case_services
 from tickets.models import Handover, OwnershipTransfer, Ticket, TicketEvent, UnitQueue
+from tickets.ownership import selectors
+from tickets.ownership import services as ownership_services
 from tickets.workflow import TicketAction, TicketStatus
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def transfer_events(ticket) -> list[str]:
 
 
 def test_the_first_owner_asks_and_the_receiver_is_notified(case, agent_user, wu):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Leave from 3 March"
     )
     assert transfer.status == OwnershipTransfer.Status.REQUESTED
@@ -96,7 +97,7 @@ def test_supervisors_of_the_case_unit_or_above_and_managers_may_ask(
         ),
         "manager": manager_user,
     }[who]
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=actor, to_user=wu, reason="Li left the company"
     )
     assert transfer.requested_by == actor
@@ -111,7 +112,7 @@ def test_a_colleague_or_another_units_supervisor_may_not_ask(
     )
     for actor in (wu, technician_user, other_supervisor):
         with pytest.raises(PermissionDenied):
-            services.transfer_request(
+            ownership_services.transfer_request(
                 ticket=case, actor=actor, to_user=wu, reason="Taking it"
             )
     assert OwnershipTransfer.objects.count() == 0
@@ -124,12 +125,12 @@ def test_the_receiver_must_be_active_staff_and_not_the_owner(
     gone = UserFactory(roles=["agent"], is_active=False)
     for to_user in (gone, customer_user, agent_user):
         with pytest.raises(ValidationError) as refused:
-            services.transfer_request(
+            ownership_services.transfer_request(
                 ticket=case, actor=agent_user, to_user=to_user, reason="Leave"
             )
         assert list(refused.value.message_dict) == ["to_user"]
     with pytest.raises(ValidationError) as no_reason:
-        services.transfer_request(
+        ownership_services.transfer_request(
             ticket=case,
             actor=agent_user,
             to_user=UserFactory(roles=["agent"]),
@@ -140,9 +141,11 @@ def test_the_receiver_must_be_active_staff_and_not_the_owner(
 
 
 def test_one_transfer_waits_per_case(case, agent_user, wu):
-    services.transfer_request(ticket=case, actor=agent_user, to_user=wu, reason="Leave")
+    ownership_services.transfer_request(
+        ticket=case, actor=agent_user, to_user=wu, reason="Leave"
+    )
     with pytest.raises(ValidationError) as refused:
-        services.transfer_request(
+        ownership_services.transfer_request(
             ticket=case,
             actor=agent_user,
             to_user=UserFactory(roles=["agent"]),
@@ -160,16 +163,16 @@ def test_one_transfer_waits_per_case(case, agent_user, wu):
 def test_only_the_receiver_accepts_and_then_the_first_owner_moves(
     case, agent_user, wu, supervisor_user
 ):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=supervisor_user, to_user=wu, reason="Li leaves"
     )
     for intruder in (agent_user, supervisor_user):
         with pytest.raises(PermissionDenied):
-            services.transfer_accept(transfer=transfer, actor=intruder)
+            ownership_services.transfer_accept(transfer=transfer, actor=intruder)
     case.refresh_from_db()
     assert case.first_owner == agent_user
 
-    services.transfer_accept(transfer=transfer, actor=wu)
+    ownership_services.transfer_accept(transfer=transfer, actor=wu)
 
     case.refresh_from_db()
     transfer.refresh_from_db()
@@ -187,14 +190,14 @@ def test_accepting_leaves_a_handler_who_is_someone_else(
     case, agent_user, wu, technician_user, unit_tree
 ):
     act(case, agent_user, A.ACKNOWLEDGE)
-    handover = services.handover_request(
+    handover = case_services.handover_request(
         ticket=case, actor=agent_user, to_unit=unit_tree["ws"], reason="Diagnosis"
     )
-    services.handover_accept(handover=handover, actor=technician_user)
-    transfer = services.transfer_request(
+    case_services.handover_accept(handover=handover, actor=technician_user)
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Leave"
     )
-    services.transfer_accept(transfer=transfer, actor=wu)
+    ownership_services.transfer_accept(transfer=transfer, actor=wu)
     case.refresh_from_db()
     assert (case.first_owner, case.handler, case.unit) == (
         wu,
@@ -204,13 +207,13 @@ def test_accepting_leaves_a_handler_who_is_someone_else(
 
 
 def test_accept_is_refused_when_the_owner_changed_meanwhile(case, agent_user, wu):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Leave"
     )
     someone = UserFactory(roles=["agent"])
     Ticket.objects.filter(pk=case.pk).update(first_owner=someone)  # a concurrent move
     with pytest.raises(StaleObject):
-        services.transfer_accept(transfer=transfer, actor=wu)
+        ownership_services.transfer_accept(transfer=transfer, actor=wu)
     transfer.refresh_from_db()
     case.refresh_from_db()
     assert transfer.status == OwnershipTransfer.Status.REQUESTED
@@ -218,12 +221,14 @@ def test_accept_is_refused_when_the_owner_changed_meanwhile(case, agent_user, wu
 
 
 def test_reject_needs_a_reason_and_keeps_the_owner(case, agent_user, wu):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Leave"
     )
     with pytest.raises(ValidationError):
-        services.transfer_reject(transfer=transfer, actor=wu, reason="")
-    services.transfer_reject(transfer=transfer, actor=wu, reason="On leave myself")
+        ownership_services.transfer_reject(transfer=transfer, actor=wu, reason="")
+    ownership_services.transfer_reject(
+        transfer=transfer, actor=wu, reason="On leave myself"
+    )
     transfer.refresh_from_db()
     case.refresh_from_db()
     assert transfer.status == OwnershipTransfer.Status.REJECTED
@@ -234,21 +239,23 @@ def test_reject_needs_a_reason_and_keeps_the_owner(case, agent_user, wu):
         recipient=agent_user, kind="ownership_transfer_rejected"
     ).exists()
     with pytest.raises(StaleObject):
-        services.transfer_accept(transfer=transfer, actor=wu)
+        ownership_services.transfer_accept(transfer=transfer, actor=wu)
 
 
 def test_only_the_requester_withdraws(case, agent_user, wu, supervisor_user):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=supervisor_user, to_user=wu, reason="Leave"
     )
     for intruder in (agent_user, wu):
         with pytest.raises(PermissionDenied):
-            services.transfer_cancel(transfer=transfer, actor=intruder)
-    services.transfer_cancel(transfer=transfer, actor=supervisor_user)
+            ownership_services.transfer_cancel(transfer=transfer, actor=intruder)
+    ownership_services.transfer_cancel(transfer=transfer, actor=supervisor_user)
     transfer.refresh_from_db()
     assert transfer.status == OwnershipTransfer.Status.CANCELLED
     # a new one may be asked now
-    services.transfer_request(ticket=case, actor=agent_user, to_user=wu, reason="Again")
+    ownership_services.transfer_request(
+        ticket=case, actor=agent_user, to_user=wu, reason="Again"
+    )
 
 
 # --- Orphan sweep -------------------------------------------------------------------------
@@ -268,7 +275,7 @@ def test_the_sweep_raises_cases_of_an_inactive_owner_once(
     sun = UserFactory(roles=["supervisor"], supervises=[unit_tree["hot"]])
     deactivate(agent_user)
 
-    assert services.orphan_sweep(now=case.created_at) == 2
+    assert ownership_services.orphan_sweep(now=case.created_at) == 2
 
     orphaned = TicketEvent.objects.filter(type=TicketEvent.Type.ORPHANED)
     assert sorted(e.ticket_id for e in orphaned) == sorted([case.pk, second.pk])
@@ -282,7 +289,7 @@ def test_the_sweep_raises_cases_of_an_inactive_owner_once(
         for who in (supervisor_user.username, sun.username)
         for t in (case, second)
     )
-    assert services.orphan_sweep(now=case.created_at) == 0
+    assert ownership_services.orphan_sweep(now=case.created_at) == 0
     assert TicketEvent.objects.filter(type=TicketEvent.Type.ORPHANED).count() == 2
     assert list(
         JobRun.objects.filter(name="orphan_sweep").values_list("items", flat=True)
@@ -292,13 +299,13 @@ def test_the_sweep_raises_cases_of_an_inactive_owner_once(
 def test_a_case_with_a_pending_transfer_is_not_raised_and_an_accepted_one_ends_it(
     case, agent_user, wu
 ):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Departure"
     )
     deactivate(agent_user)
-    assert services.orphan_sweep(now=case.created_at) == 0
-    services.transfer_accept(transfer=transfer, actor=wu)
-    assert services.orphan_sweep(now=case.created_at) == 0
+    assert ownership_services.orphan_sweep(now=case.created_at) == 0
+    ownership_services.transfer_accept(transfer=transfer, actor=wu)
+    assert ownership_services.orphan_sweep(now=case.created_at) == 0
 
 
 def test_without_a_supervisor_up_the_tree_the_managers_are_alerted(
@@ -308,7 +315,7 @@ def test_without_a_supervisor_up_the_tree_the_managers_are_alerted(
     owner = UserFactory(roles=["agent"], units=[lonely_unit])
     ticket = open_ticket(actor=owner, customer=customer(actor=owner, name="Ma"))
     deactivate(owner)
-    assert services.orphan_sweep(now=ticket.created_at) == 1
+    assert ownership_services.orphan_sweep(now=ticket.created_at) == 1
     assert list(
         Notification.objects.filter(kind="orphaned_case").values_list(
             "recipient__username", flat=True
@@ -323,7 +330,7 @@ def test_the_nearest_supervisor_up_the_tree_is_alerted(standard, unit_tree):
     UserFactory(roles=["supervisor"], supervises=[unit_tree["co"]])  # further up
     ticket = open_ticket(actor=owner, customer=customer(actor=owner, name="Ma"))
     deactivate(owner)
-    services.orphan_sweep(now=ticket.created_at)
+    ownership_services.orphan_sweep(now=ticket.created_at)
     assert list(
         Notification.objects.filter(kind="orphaned_case").values_list(
             "recipient", flat=True
@@ -335,13 +342,13 @@ def test_the_sweep_reads_only_orphans_whatever_the_number_of_open_cases(
     case, standard, agent_user, zhang, wu, django_assert_num_queries
 ):
     """Set-based: the same queries for 1 or 10 healthy open cases and no orphan."""
-    services.orphan_sweep(now=case.created_at)
+    ownership_services.orphan_sweep(now=case.created_at)
     with CaptureQueriesContext(connection) as few:
-        services.orphan_sweep(now=case.created_at)
+        ownership_services.orphan_sweep(now=case.created_at)
     for n in range(9):
         open_ticket(actor=wu, customer=zhang, title=f"Healthy {n}")
     with django_assert_num_queries(len(few)):
-        assert services.orphan_sweep(now=case.created_at) == 0
+        assert ownership_services.orphan_sweep(now=case.created_at) == 0
 
 
 # --- Unit queues --------------------------------------------------------------------------
@@ -357,11 +364,11 @@ def workshop(unit_tree):
 
 
 def set_mode(unit, mode, manager) -> UnitQueue:
-    return services.queue_set_mode(unit=unit, actor=manager, mode=mode)
+    return ownership_services.queue_set_mode(unit=unit, actor=manager, mode=mode)
 
 
 def hand_to(unit, ticket, actor) -> Handover:
-    return services.handover_request(
+    return case_services.handover_request(
         ticket=ticket, actor=actor, to_unit=unit, reason="Diagnosis"
     )
 
@@ -461,14 +468,14 @@ def test_a_manual_queue_leaves_the_handover_to_the_unit(
     assert handover.to_user is None
     assert not TicketEvent.objects.filter(type=TicketEvent.Type.ASSIGNED).exists()
     # any member accepts it
-    services.handover_accept(handover=handover, actor=workshop[2])
+    case_services.handover_accept(handover=handover, actor=workshop[2])
 
 
 def test_a_named_person_is_not_reassigned(
     case, agent_user, unit_tree, workshop, manager_user
 ):
     set_mode(unit_tree["ws"], UnitQueue.Mode.ROUND_ROBIN, manager_user)
-    handover = services.handover_request(
+    handover = case_services.handover_request(
         ticket=case, actor=agent_user, to_user=workshop[2], reason="Ask m3"
     )
     assert handover.to_user == workshop[2]
@@ -486,8 +493,8 @@ def test_the_named_member_accepts_as_usual_and_others_cannot(
         recipient=workshop[0], kind="handover_assigned"
     ).exists()
     with pytest.raises(PermissionDenied):
-        services.handover_accept(handover=handover, actor=workshop[1])
-    services.handover_accept(handover=handover, actor=workshop[0])
+        case_services.handover_accept(handover=handover, actor=workshop[1])
+    case_services.handover_accept(handover=handover, actor=workshop[0])
     case.refresh_from_db()
     assert (case.handler, case.unit, case.first_owner) == (
         workshop[0],
@@ -500,17 +507,22 @@ def test_picking_a_member_is_one_query(unit_tree, workshop, django_assert_num_qu
     for member in workshop:
         TicketFactory.create_batch(2, first_owner=member, handler=member)
     with django_assert_num_queries(1):
-        picked = services.queue_pick_member(unit=unit_tree["ws"])
+        picked = ownership_services.queue_pick_member(unit=unit_tree["ws"])
     assert picked == workshop[0]
     with django_assert_num_queries(1):
         assert (
-            services.queue_pick_member(unit=unit_tree["ws"], exclude=[workshop[0]])
+            ownership_services.queue_pick_member(
+                unit=unit_tree["ws"], exclude=[workshop[0]]
+            )
             == workshop[1]
         )
 
 
 def test_queue_pick_member_is_none_for_an_empty_unit(unit_tree):
-    assert services.queue_pick_member(unit=UnitFactory(parent=unit_tree["co"])) is None
+    assert (
+        ownership_services.queue_pick_member(unit=UnitFactory(parent=unit_tree["co"]))
+        is None
+    )
 
 
 def test_who_sets_a_queue_mode(
@@ -518,16 +530,16 @@ def test_who_sets_a_queue_mode(
 ):
     branch_supervisor = UserFactory(roles=["supervisor"], supervises=[unit_tree["br"]])
     for actor in (supervisor_user, branch_supervisor, manager_user):
-        queue = services.queue_set_mode(
+        queue = ownership_services.queue_set_mode(
             unit=unit_tree["ws"], actor=actor, mode=UnitQueue.Mode.LEAST_LOADED
         )
         assert queue.mode == UnitQueue.Mode.LEAST_LOADED
     with pytest.raises(PermissionDenied):
-        services.queue_set_mode(
+        ownership_services.queue_set_mode(
             unit=unit_tree["ws"], actor=technician_user, mode=UnitQueue.Mode.MANUAL
         )
     with pytest.raises(ValidationError):
-        services.queue_set_mode(
+        ownership_services.queue_set_mode(
             unit=unit_tree["ws"], actor=manager_user, mode="lottery"
         )
     assert (
@@ -564,7 +576,7 @@ def test_the_case_page_offers_the_owner_a_transfer_and_the_receiver_a_decision(
 
 
 def test_a_refused_decision_from_the_page_changes_nothing(case, agent_user, wu, client):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Leave"
     )
     client.force_login(agent_user)
@@ -581,7 +593,7 @@ def test_a_refused_decision_from_the_page_changes_nothing(case, agent_user, wu, 
 def test_a_transfer_out_of_scope_answers_404(
     case, agent_user, wu, technician_user, client
 ):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Leave"
     )
     client.force_login(technician_user)
@@ -628,7 +640,9 @@ def test_the_queue_list_query_count_is_flat(
         client.get(reverse("tickets:queue-list"))
     for _ in range(5):
         unit = UnitFactory(parent=unit_tree["br"])
-        services.queue_set_mode(unit=unit, actor=manager_user, mode="least_loaded")
+        ownership_services.queue_set_mode(
+            unit=unit, actor=manager_user, mode="least_loaded"
+        )
     with django_assert_max_num_queries(len(few)):
         client.get(reverse("tickets:queue-list"))
 
@@ -731,7 +745,7 @@ def test_api_reject_and_cancel(case, agent_user, wu):
 
 
 def test_the_awaiting_selector_lists_only_my_pending_transfers(case, agent_user, wu):
-    transfer = services.transfer_request(
+    transfer = ownership_services.transfer_request(
         ticket=case, actor=agent_user, to_user=wu, reason="Leave"
     )
     assert list(selectors.transfer_list_awaiting(user=wu)) == [transfer]
@@ -748,5 +762,5 @@ def test_a_units_supervisor_is_picked_only_when_nobody_else_is_left(unit_tree):
     # The supervisor has the lighter load, yet the worker takes the case.
     TicketFactory.create_batch(2, first_owner=worker, handler=worker)
 
-    assert services.queue_pick_member(unit=unit) == worker
-    assert services.queue_pick_member(unit=unit, exclude=[worker]) == boss
+    assert ownership_services.queue_pick_member(unit=unit) == worker
+    assert ownership_services.queue_pick_member(unit=unit, exclude=[worker]) == boss

@@ -12,7 +12,7 @@ import time_machine
 from pytest_django.asserts import assertContains, assertNotContains
 
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import act, open_ticket, service_standard
 from tickets.models import Ticket
 from tickets.workflow import TicketAction
@@ -195,7 +195,7 @@ def test_a_safety_incident_asks_for_evidence_until_a_file_is_attached(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tickets.services import attachment_add
+    from tickets.attachments.services import attachment_add
 
     case = _open(agent_user, title="Smoke from the socket", safety_incident=True)
     before = agent_client.get(f"/tickets/{case.number}/")

@@ -1,4 +1,4 @@
-"""Compensation (先行赔付) and recourse claims (追偿), tickets/services/recourse.py and the
+"""Compensation (先行赔付) and recourse claims (追偿), tickets/recourse/services.py and the
 claims table in tickets/workflow.py: a paid third-party compensation drafts a claim against
 the named party or the producer (A11, A12), none for customer misuse, the approval
 threshold, every claim edge and the refusal of all others, settlements, write-offs by a
@@ -17,12 +17,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from aftersales.exceptions import ActionForbidden, InvalidTransition, StaleObject
 from aftersales.models import Notification
-from feedback.archive import services as archive_services
-from feedback.models import Party
+from customers import services as archive_services
+from customers.models import Party
 from tests.aftersales.factories import UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.tickets.factories import open_ticket
-from tickets import services, workflow
+from tickets import workflow
+from tickets.cases import services as case_services
 from tickets.models import (
     Attachment,
     Compensation,
@@ -30,7 +31,8 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.selectors_recourse import claim_list, party_ledger
+from tickets.recourse import services as recourse_services
+from tickets.recourse.selectors import claim_list, party_ledger
 from tickets.workflow import CLAIM_TRANSITIONS, ClaimAction
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +94,7 @@ def case(actor, *, maker: Party | None = None, liability: str = "", **fields) ->
         )
     ticket = open_ticket(actor=actor, customer=zhang, type="complaint", **fields)
     if liability:
-        services.ticket_set_resolution(
+        case_services.ticket_set_resolution(
             ticket=ticket, actor=actor, cause_code="leak", liability=liability
         )
         ticket.refresh_from_db()
@@ -114,7 +116,7 @@ def attachment(ticket: Ticket, name: str = "repair-report.pdf") -> Attachment:
 
 def paid(ticket: Ticket, actor, amount: str = "3000.00", **fields) -> Compensation:
     """A property-damage compensation recorded (and, under the threshold, paid)."""
-    return services.compensation_record(
+    return recourse_services.compensation_record(
         ticket=ticket, actor=actor, kind="property_damage", amount=amount, **fields
     )
 
@@ -122,7 +124,7 @@ def paid(ticket: Ticket, actor, amount: str = "3000.00", **fields) -> Compensati
 def drafted_claim(actor, against: Party, *, amount: str = "3000.00") -> RecourseClaim:
     """A claim drafted by hand with a basis and evidence notes (ready-able)."""
     ticket = case(actor)
-    return services.claim_create(
+    return recourse_services.claim_create(
         ticket=ticket,
         actor=actor,
         party=against,
@@ -170,7 +172,7 @@ def claim_in(status: str, actor, against: Party) -> RecourseClaim:
     """A claim of 3,000 CNY brought to `status` through the services."""
     claim = drafted_claim(actor, against)
     for action, fields in PATHS[status]:
-        claim = services.claim_transition(
+        claim = recourse_services.claim_transition(
             claim=claim, actor=actor, action=action, **fields
         )
     assert claim.status == status
@@ -286,7 +288,7 @@ def test_every_allowed_claim_step_succeeds_and_is_on_the_timeline(
     claim = claim_in(current, manager, store)
     before = recourse_events(claim.ticket).count()
 
-    moved = services.claim_transition(
+    moved = recourse_services.claim_transition(
         claim=claim, actor=manager, action=action, **INPUTS.get(action, {})
     )
 
@@ -314,7 +316,7 @@ def test_every_other_claim_step_is_refused_and_changes_nothing(
     before = recourse_events(claim.ticket).count()
 
     with pytest.raises(InvalidTransition):
-        services.claim_transition(
+        recourse_services.claim_transition(
             claim=claim, actor=manager, action=action, **INPUTS.get(action, {})
         )
 
@@ -326,10 +328,10 @@ def test_a_stale_claim_cannot_be_moved_twice(clock, people, store):
     agent = people["agent"]
     claim = claim_in("ready", agent, store)
     same_claim_elsewhere = RecourseClaim.objects.get(pk=claim.pk)
-    services.claim_transition(claim=claim, actor=agent, action=A.SUBMIT)
+    recourse_services.claim_transition(claim=claim, actor=agent, action=A.SUBMIT)
 
     with pytest.raises(StaleObject):
-        services.claim_transition(
+        recourse_services.claim_transition(
             claim=same_claim_elsewhere, actor=agent, action=A.SUBMIT
         )
 
@@ -342,22 +344,22 @@ def test_a_stale_claim_cannot_be_moved_twice(clock, people, store):
 def test_ready_needs_a_basis_and_some_evidence(clock, people, store):
     agent = people["agent"]
     ticket = case(agent)
-    claim = services.claim_create(
+    claim = recourse_services.claim_create(
         ticket=ticket, actor=agent, party=store, amount="500", basis=""
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_transition(claim=claim, actor=agent, action=A.READY)
+        recourse_services.claim_transition(claim=claim, actor=agent, action=A.READY)
 
     assert set(excinfo.value.message_dict) == {"basis", "evidence"}
     assert RecourseClaim.objects.get(pk=claim.pk).status == "draft"
     # a ticked file of the case is enough evidence
     report = attachment(ticket)
-    services.claim_update(
+    recourse_services.claim_update(
         claim=claim, actor=agent, basis="Civil Code Art. 1203", evidence=[report]
     )
     claim.refresh_from_db()
-    claim = services.claim_transition(claim=claim, actor=agent, action=A.READY)
+    claim = recourse_services.claim_transition(claim=claim, actor=agent, action=A.READY)
     assert claim.status == "ready"
 
 
@@ -373,7 +375,9 @@ def test_the_partys_answer_restarts_the_response_time(clock, people, store):
     claim = claim_in("submitted", agent, store)
     clock.shift(timedelta(days=10))
 
-    claim = services.claim_transition(claim=claim, actor=agent, action=A.ACKNOWLEDGE)
+    claim = recourse_services.claim_transition(
+        claim=claim, actor=agent, action=A.ACKNOWLEDGE
+    )
 
     assert claim.response_due_on == TODAY + timedelta(days=40)
 
@@ -382,7 +386,7 @@ def test_settling_everything_is_settled_full(clock, people, store):
     agent = people["agent"]
     claim = claim_in("negotiating", agent, store)
 
-    claim = services.claim_transition(
+    claim = recourse_services.claim_transition(
         claim=claim, actor=agent, action=A.SETTLE, recovered_amount="3000"
     )
 
@@ -395,7 +399,7 @@ def test_settling_less_is_settled_partial(clock, people, store):
     agent = people["agent"]
     claim = claim_in("acknowledged", agent, store)
 
-    claim = services.claim_transition(
+    claim = recourse_services.claim_transition(
         claim=claim, actor=agent, action=A.SETTLE, recovered_amount="1200.50"
     )
 
@@ -412,7 +416,7 @@ def test_settling_more_than_claimed_or_nothing_is_refused(
     before = recourse_events(claim.ticket).count()
 
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_transition(
+        recourse_services.claim_transition(
             claim=claim, actor=agent, action=A.SETTLE, recovered_amount=recovered
         )
 
@@ -427,7 +431,7 @@ def test_reject_needs_a_reason(clock, people, store):
     claim = claim_in("submitted", agent, store)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_transition(claim=claim, actor=agent, action=A.REJECT)
+        recourse_services.claim_transition(claim=claim, actor=agent, action=A.REJECT)
 
     assert set(excinfo.value.message_dict) == {"reason"}
     assert RecourseClaim.objects.get(pk=claim.pk).status == "submitted"
@@ -438,7 +442,7 @@ def test_write_off_needs_a_manager(clock, people, store, role):
     claim = claim_in("rejected", people["agent"], store)
 
     with pytest.raises(ActionForbidden):
-        services.claim_transition(
+        recourse_services.claim_transition(
             claim=claim, actor=people[role], action=A.WRITE_OFF, reason="Give up."
         )
 
@@ -452,9 +456,11 @@ def test_a_manager_writes_off_with_a_reason_and_is_recorded_as_approver(
     agent, manager = people["agent"], people["manager"]
     claim = claim_in("rejected", agent, store)
     with pytest.raises(ValidationError):
-        services.claim_transition(claim=claim, actor=manager, action=A.WRITE_OFF)
+        recourse_services.claim_transition(
+            claim=claim, actor=manager, action=A.WRITE_OFF
+        )
 
-    claim = services.claim_transition(
+    claim = recourse_services.claim_transition(
         claim=claim, actor=manager, action=A.WRITE_OFF, reason="Party insolvent."
     )
 
@@ -474,7 +480,9 @@ def test_customers_and_technicians_cannot_move_claims(clock, people, store):
     technician = UserFactory(roles=["technician"])
 
     with pytest.raises(ActionForbidden):
-        services.claim_transition(claim=claim, actor=technician, action=A.READY)
+        recourse_services.claim_transition(
+            claim=claim, actor=technician, action=A.READY
+        )
 
     assert RecourseClaim.objects.get(pk=claim.pk).status == "draft"
 
@@ -520,7 +528,7 @@ def test_a12_seller_storage_claims_against_the_named_seller(clock, people, acme,
     agent = people["agent"]
     ticket = case(agent, maker=acme, liability="seller_storage")
 
-    compensation = services.compensation_record(
+    compensation = recourse_services.compensation_record(
         ticket=ticket, actor=agent, kind="exchange", amount="4200", party=store
     )
 
@@ -534,7 +542,7 @@ def test_a_second_compensation_joins_the_open_draft_claim(clock, people, acme):
     ticket = case(agent, maker=acme, liability="producer_defect")
     first = paid(ticket, agent, "3000")
 
-    second = services.compensation_record(
+    second = recourse_services.compensation_record(
         ticket=ticket, actor=agent, kind="transport", amount="150.50",
         paid_on=date(2026, 11, 1),
     )  # fmt: skip
@@ -557,7 +565,7 @@ def test_a_claim_no_longer_draft_gets_a_new_claim_for_the_next_compensation(
     ticket = case(agent, maker=acme, liability="producer_defect")
     attachment(ticket)
     first = paid(ticket, agent, "3000").recourse_claim
-    services.claim_transition(claim=first, actor=agent, action=A.READY)
+    recourse_services.claim_transition(claim=first, actor=agent, action=A.READY)
 
     second = paid(ticket, agent, "200").recourse_claim
 
@@ -734,7 +742,7 @@ def test_the_supervisor_approves_then_it_is_paid_and_claimed(clock, people, acme
     ticket = case(agent, maker=acme, liability="producer_defect")
     compensation = paid(ticket, agent, "8000")
 
-    approved = services.compensation_approve(
+    approved = recourse_services.compensation_approve(
         compensation=compensation, actor=supervisor, paid_on=date(2026, 11, 27)
     )
 
@@ -760,7 +768,7 @@ def test_the_recorder_cannot_approve_their_own_compensation(clock, people, acme)
     compensation = paid(ticket, agent, "8000")
 
     with pytest.raises(ActionForbidden):
-        services.compensation_approve(compensation=compensation, actor=agent)
+        recourse_services.compensation_approve(compensation=compensation, actor=agent)
 
     compensation.refresh_from_db()
     assert compensation.paid_on is None
@@ -779,7 +787,9 @@ def test_a_supervisor_of_another_unit_or_an_agent_cannot_approve(
 
     for actor in (workshop_supervisor, other_agent):
         with pytest.raises(ActionForbidden):
-            services.compensation_approve(compensation=compensation, actor=actor)
+            recourse_services.compensation_approve(
+                compensation=compensation, actor=actor
+            )
 
     compensation.refresh_from_db()
     assert (compensation.paid_on, compensation.approved_by) == (None, None)
@@ -792,19 +802,25 @@ def test_a_branch_supervisor_above_the_unit_and_a_manager_may_approve(
     ticket = case(agent, maker=acme, liability="producer_defect")
     branch_supervisor = UserFactory(roles=["supervisor"], supervises=[unit_tree["br"]])
 
-    assert services.compensation_can_approve(actor=branch_supervisor, ticket=ticket)
-    assert services.compensation_can_approve(actor=people["manager"], ticket=ticket)
-    assert not services.compensation_can_approve(actor=agent, ticket=ticket)
+    assert recourse_services.compensation_can_approve(
+        actor=branch_supervisor, ticket=ticket
+    )
+    assert recourse_services.compensation_can_approve(
+        actor=people["manager"], ticket=ticket
+    )
+    assert not recourse_services.compensation_can_approve(actor=agent, ticket=ticket)
 
 
 def test_a_compensation_is_approved_once(clock, people, acme):
     agent = people["agent"]
     ticket = case(agent, maker=acme, liability="producer_defect")
     compensation = paid(ticket, agent, "8000")
-    services.compensation_approve(compensation=compensation, actor=people["manager"])
+    recourse_services.compensation_approve(
+        compensation=compensation, actor=people["manager"]
+    )
 
     with pytest.raises(InvalidTransition):
-        services.compensation_approve(
+        recourse_services.compensation_approve(
             compensation=compensation, actor=people["supervisor"]
         )
 
@@ -816,10 +832,10 @@ def test_a_compensation_is_approved_once(clock, people, acme):
 def test_the_threshold_comes_from_the_pinned_standard(clock, people, acme):
     agent = people["agent"]
     ticket = case(agent, maker=acme, liability="producer_defect")
-    assert services.recourse_settings(ticket)["compensation_approval_above"] == (
-        Decimal("5000")
-    )
-    assert services.compensation_needs_approval(
+    assert recourse_services.recourse_settings(ticket)[
+        "compensation_approval_above"
+    ] == (Decimal("5000"))
+    assert recourse_services.compensation_needs_approval(
         ticket=ticket, actor=agent, amount=Decimal("5000.01")
     )
 
@@ -833,7 +849,7 @@ def test_claims_work_both_ways_a_producer_claims_against_a_seller(
     agent = people["agent"]
     ticket = case(agent, maker=acme)
 
-    claim = services.claim_create(
+    claim = recourse_services.claim_create(
         ticket=ticket, actor=agent, party=store, claimant=acme, amount="2600",
         basis="Civil Code Art. 1203",
     )  # fmt: skip
@@ -848,7 +864,7 @@ def test_a_party_cannot_claim_against_itself(clock, people, store):
     ticket = case(people["agent"])
 
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_create(
+        recourse_services.claim_create(
             ticket=ticket, actor=people["agent"], party=store, claimant=store,
             amount="10", basis="x",
         )  # fmt: skip
@@ -862,7 +878,7 @@ def test_a_draft_claim_is_edited_and_the_change_recorded(clock, people, store):
     claim = claim_in("draft", agent, store)
     report = attachment(claim.ticket)
 
-    claim = services.claim_update(
+    claim = recourse_services.claim_update(
         claim=claim, actor=agent, basis="Civil Code Art. 1204", amount="3100",
         evidence=[report], evidence_notes="Carrier's delivery note.",
     )  # fmt: skip
@@ -884,7 +900,7 @@ def test_evidence_must_be_files_of_the_claims_case(clock, people, store):
     elsewhere = attachment(case(agent))
 
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_update(claim=claim, actor=agent, evidence=[elsewhere])
+        recourse_services.claim_update(claim=claim, actor=agent, evidence=[elsewhere])
 
     assert set(excinfo.value.message_dict) == {"evidence"}
     assert not claim.evidence.exists()
@@ -895,7 +911,9 @@ def test_a_ready_claim_must_stay_ready(clock, people, store):
     claim = claim_in("ready", agent, store)
 
     with pytest.raises(ValidationError):
-        services.claim_update(claim=claim, actor=agent, basis="", evidence_notes="")
+        recourse_services.claim_update(
+            claim=claim, actor=agent, basis="", evidence_notes=""
+        )
 
     assert RecourseClaim.objects.get(pk=claim.pk).basis == "CRPL Art. 40"
 
@@ -905,7 +923,7 @@ def test_a_submitted_claim_can_no_longer_be_edited(clock, people, store):
     claim = claim_in("submitted", agent, store)
 
     with pytest.raises(InvalidTransition):
-        services.claim_update(claim=claim, actor=agent, amount="1")
+        recourse_services.claim_update(claim=claim, actor=agent, amount="1")
 
     assert RecourseClaim.objects.get(pk=claim.pk).amount == Decimal("3000.00")
 
@@ -939,14 +957,16 @@ def test_the_party_ledger_shows_paid_recovered_and_outstanding(
     claim = paid(first_case, agent, "500").recourse_claim
     claim.refresh_from_db()
     for action in (A.READY, A.SUBMIT):
-        claim = services.claim_transition(claim=claim, actor=agent, action=action)
-    services.claim_transition(
+        claim = recourse_services.claim_transition(
+            claim=claim, actor=agent, action=action
+        )
+    recourse_services.claim_transition(
         claim=claim, actor=agent, action=A.SETTLE, recovered_amount="2000"
     )
     # claim 2: 1,000 paid, written off (no longer outstanding)
     second_case = case(agent, maker=acme, liability="producer_defect")
     written = paid(second_case, agent, "1000").recourse_claim
-    services.claim_transition(
+    recourse_services.claim_transition(
         claim=written, actor=manager, action=A.WRITE_OFF, reason="Too small."
     )
     # claim 3: 700 paid, open

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from tests.aftersales.factories import UserFactory
 from tests.tickets import test_recourse as shared
 from tests.tickets.test_recourse import A, attachment, case, claim_in, paid
-from tickets import services
 from tickets.models import Compensation, RecourseClaim, TicketEvent
+from tickets.recourse import services
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"

@@ -1,4 +1,4 @@
-"""The daily recourse sweep (tickets/services/recourse.py `recourse_sweep`): it drafts the
+"""The daily recourse sweep (tickets/recourse/services.py `recourse_sweep`): it drafts the
 claim of a paid third-party compensation that has none, reminds the owner once a day when
 the party's response is overdue, warns the owner and the managers 90 and 30 days before the
 limitation date of claims not yet submitted (once per threshold), is idempotent, records a
@@ -25,8 +25,8 @@ from tests.tickets.test_recourse import (
     claim_in,
     paid,
 )
-from tickets import services
 from tickets.models import Compensation, RecourseClaim, TicketEvent
+from tickets.recourse import services
 
 pytestmark = pytest.mark.django_db
 # The shared fixtures (pytest finds them by name in this module).

@@ -1,4 +1,4 @@
-"""Compensation and recourse pages (tickets/views/recourse.py): the compensations panel on
+"""Compensation and recourse pages (tickets/recourse/views.py): the compensations panel on
 the case page (list, record form, approval, claim links), the claims list with its filters
 and totals, a claim's page with the buttons the table allows, evidence ticking and its own
 timeline, and the party ledger; 404 outside the scope, 403 for customers, refusals that
@@ -18,8 +18,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from tests.aftersales.factories import UserFactory
 from tests.tickets import test_recourse as shared
 from tests.tickets.test_recourse import A, attachment, case, claim_in, paid
-from tickets import services
 from tickets.models import Compensation, RecourseClaim
+from tickets.recourse import services
 
 pytestmark = pytest.mark.django_db
 # The shared fixtures (pytest finds them by name in this module).

@@ -1,4 +1,4 @@
-"""Repairs, field visits and offers (tickets/services/repairs.py; domain §4 entitlement
+"""Repairs, field visits and offers (tickets/repairs/services.py; domain §4 entitlement
 rules, §6 "Repairs and visits", "Entitlement engine"): repair records and their validation,
 the product's repair history feeding the entitlement (two failed repairs, the 30-day
 repairer-fault and 90-day parts limits), validity extension, visits with the pinned
@@ -24,15 +24,16 @@ from rest_framework.test import APIClient
 
 from aftersales.exceptions import ActionForbidden, InvalidTransition, StaleObject
 from aftersales.models import Notification
-from feedback.models import ValidityEvent
+from customers.models import ValidityEvent
 from standards.parameters import DEFAULT_CONDUCT_CHECKLIST
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.tickets.factories import act, open_ticket, service_standard
-from tickets import services
+from tickets.cases import services as case_services
 from tickets.entitlement import EXCHANGE, PAID_REPAIR, REPAIR, RETURN
 from tickets.models import FieldVisit, Offer, Repair, Ticket, TicketEvent
-from tickets.selectors_repairs import repair_history_facts
+from tickets.repairs import services as repair_services
+from tickets.repairs.selectors import repair_history_facts
 from tickets.workflow import TicketAction, TicketStatus
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +148,9 @@ def people(unit_tree, supervisor_user, technician_user, manager_user):
 
 def record(ticket, actor, **fields) -> Repair:
     values = {"started_on": TODAY - timedelta(days=3)}
-    return services.repair_record(ticket=ticket, actor=actor, **{**values, **fields})
+    return repair_services.repair_record(
+        ticket=ticket, actor=actor, **{**values, **fields}
+    )
 
 
 # --- Repairs ---------------------------------------------------------------------------------
@@ -235,7 +238,7 @@ def test_finishing_a_repair_records_outcome_and_extends_validity(
     validity_end = old_tv.validity_end
     repair = record(case, agent_user, started_on=TODAY - timedelta(days=10))
 
-    finished = services.repair_finish(
+    finished = repair_services.repair_finish(
         repair=repair,
         actor=agent_user,
         ended_on=TODAY,
@@ -263,19 +266,19 @@ def test_finishing_a_repair_records_outcome_and_extends_validity(
 def test_a_finished_repair_cannot_be_finished_again(case, agent_user):
     repair = record(case, agent_user)
     stale = Repair.objects.get(pk=repair.pk)
-    services.repair_finish(
+    repair_services.repair_finish(
         repair=repair, actor=agent_user, ended_on=TODAY, outcome="fixed"
     )
 
     with pytest.raises(StaleObject):
-        services.repair_finish(
+        repair_services.repair_finish(
             repair=Repair.objects.get(pk=repair.pk),
             actor=agent_user,
             ended_on=TODAY,
             outcome="failed",
         )
     with pytest.raises(StaleObject):  # a stale copy loses the compare-and-set
-        services.repair_finish(
+        repair_services.repair_finish(
             repair=stale, actor=agent_user, ended_on=TODAY, outcome="failed"
         )
     assert Repair.objects.get(pk=repair.pk).outcome == Repair.Outcome.FIXED
@@ -285,22 +288,22 @@ def test_a_case_with_an_open_repair_cannot_be_resolved_until_it_is_finished(
     case, agent_user
 ):
     repair = record(case, agent_user)
-    services.ticket_inform_customer(
+    case_services.ticket_inform_customer(
         ticket=fresh(case), actor=agent_user, message="Fixed; works again."
     )
 
     with pytest.raises(ValidationError) as refused:
-        services.ticket_resolve(
+        case_services.ticket_resolve(
             ticket=fresh(case), actor=agent_user, cause_code="RELAY",
             liability="producer_defect",
         )  # fmt: skip
     assert "repair" in refused.value.message_dict
     assert fresh(case).status == TicketStatus.IN_PROGRESS
 
-    services.repair_finish(
+    repair_services.repair_finish(
         repair=repair, actor=agent_user, ended_on=TODAY, outcome="fixed"
     )
-    resolved = services.ticket_resolve(
+    resolved = case_services.ticket_resolve(
         ticket=fresh(case), actor=agent_user, cause_code="RELAY",
         liability="producer_defect",
     )  # fmt: skip
@@ -312,7 +315,7 @@ def test_a_repair_finishes_only_as_fixed_or_failed(case, agent_user, outcome):
     repair = record(case, agent_user)
 
     with pytest.raises(ValidationError) as info:
-        services.repair_finish(
+        repair_services.repair_finish(
             repair=repair, actor=agent_user, ended_on=TODAY, outcome=outcome
         )
 
@@ -327,7 +330,7 @@ def test_two_failed_repairs_of_the_same_problem_owe_an_exchange_or_a_return(
     case, agent_user
 ):
     first = record(case, agent_user, started_on=TODAY - timedelta(days=20))
-    services.repair_finish(
+    repair_services.repair_finish(
         repair=first,
         actor=agent_user,
         ended_on=TODAY - timedelta(days=15),
@@ -337,7 +340,7 @@ def test_two_failed_repairs_of_the_same_problem_owe_an_exchange_or_a_return(
     assert not TicketEvent.objects.filter(type="entitlement_changed").exists()
 
     second = record(fresh(case), agent_user, started_on=TODAY - timedelta(days=10))
-    services.repair_finish(
+    repair_services.repair_finish(
         repair=second, actor=agent_user, ended_on=TODAY, outcome="failed"
     )
 
@@ -358,7 +361,7 @@ def test_failed_repairs_count_across_the_cases_of_the_same_product(
     case, agent_user, zhang, old_tv
 ):
     first = record(case, agent_user, started_on=TODAY - timedelta(days=20))
-    services.repair_finish(
+    repair_services.repair_finish(
         repair=first, actor=agent_user, ended_on=TODAY - timedelta(days=15),
         outcome="failed",
     )  # fmt: skip
@@ -466,7 +469,7 @@ def test_the_repair_history_facts(case, agent_user, zhang, old_tv):
 
 
 def test_repairs_before_an_exchange_no_longer_count(case, agent_user, old_tv):
-    from feedback.archive import services as archive_services
+    from customers import services as archive_services
 
     for days in (20, 10):
         record(fresh(case), agent_user, started_on=TODAY - timedelta(days=days),
@@ -507,7 +510,7 @@ LATER = NOW + timedelta(hours=1)  # visits are recorded an hour after the case o
 
 @pytest.fixture
 def visit(clock, case, agent_user, technician_user):
-    booked = services.visit_schedule(
+    booked = repair_services.visit_schedule(
         ticket=case,
         actor=agent_user,
         technician=technician_user,
@@ -528,7 +531,9 @@ def complete(visit, actor, **fields):
         "checklist": ALL_DONE,
         "customer_confirmed": True,
     }
-    return services.visit_complete(visit=visit, actor=actor, **{**values, **fields})
+    return repair_services.visit_complete(
+        visit=visit, actor=actor, **{**values, **fields}
+    )
 
 
 def test_scheduling_a_visit_records_it_and_tells_the_technician(
@@ -546,7 +551,7 @@ def test_scheduling_a_visit_records_it_and_tells_the_technician(
 
 def test_an_appointment_must_end_after_it_starts(case, agent_user, technician_user):
     with pytest.raises(ValidationError) as info:
-        services.visit_schedule(
+        repair_services.visit_schedule(
             ticket=case, actor=agent_user, technician=technician_user,
             appointment_start=NOW, appointment_end=NOW - timedelta(hours=1),
         )  # fmt: skip
@@ -577,7 +582,7 @@ def test_a_second_arrival_does_not_move_the_onsite_stamp(
     visit, case, agent_user, technician_user
 ):
     complete(visit, technician_user)
-    second = services.visit_schedule(
+    second = repair_services.visit_schedule(
         ticket=fresh(case), actor=agent_user, technician=technician_user,
         appointment_start=NOW,
     )  # fmt: skip
@@ -659,7 +664,7 @@ def test_the_checklist_is_the_pinned_standards(
         )  # fmt: skip
         owner = customer(actor=agent_user, name="Qian Li")
         ticket = open_ticket(actor=agent_user, customer=owner)
-        visit = services.visit_schedule(
+        visit = repair_services.visit_schedule(
             ticket=ticket, actor=agent_user, technician=technician_user,
             appointment_start=NOW,
         )  # fmt: skip
@@ -691,7 +696,9 @@ def new_tv_case(zhang, agent_user):
 
 
 def test_an_offer_within_the_entitlement_stands_at_once(new_tv_case, agent_user):
-    offer = services.offer_make(ticket=new_tv_case, actor=agent_user, option=RETURN)
+    offer = repair_services.offer_make(
+        ticket=new_tv_case, actor=agent_user, option=RETURN
+    )
 
     assert offer.status == Offer.Status.ACCEPTED
     assert offer.below_entitlement is False
@@ -701,7 +708,7 @@ def test_an_offer_within_the_entitlement_stands_at_once(new_tv_case, agent_user)
 
 def test_an_offer_below_the_entitlement_needs_a_reason(new_tv_case, agent_user):
     with pytest.raises(ValidationError) as info:
-        services.offer_make(ticket=new_tv_case, actor=agent_user, option=REPAIR)
+        repair_services.offer_make(ticket=new_tv_case, actor=agent_user, option=REPAIR)
 
     assert "reason" in info.value.message_dict
     assert not Offer.objects.exists()
@@ -709,14 +716,14 @@ def test_an_offer_below_the_entitlement_needs_a_reason(new_tv_case, agent_user):
 
 def test_an_unknown_option_is_refused(new_tv_case, agent_user):
     with pytest.raises(ValidationError) as info:
-        services.offer_make(ticket=new_tv_case, actor=agent_user, option="cash")
+        repair_services.offer_make(ticket=new_tv_case, actor=agent_user, option="cash")
 
     assert "option" in info.value.message_dict
 
 
 @pytest.fixture
 def pending(new_tv_case, agent_user, people):
-    return services.offer_make(
+    return repair_services.offer_make(
         ticket=new_tv_case, actor=agent_user, option=REPAIR, reason="Repair is quick"
     )
 
@@ -742,14 +749,16 @@ def test_a_second_offer_waits_for_the_pending_decision(
     pending, new_tv_case, agent_user
 ):
     with pytest.raises(InvalidTransition):
-        services.offer_make(ticket=fresh(new_tv_case), actor=agent_user, option=RETURN)
+        repair_services.offer_make(
+            ticket=fresh(new_tv_case), actor=agent_user, option=RETURN
+        )
     assert Offer.objects.count() == 1
 
 
 def test_the_units_supervisor_approves_an_offer_below_the_entitlement(
     pending, supervisor_user, agent_user
 ):
-    offer = services.offer_decide(
+    offer = repair_services.offer_decide(
         offer=pending, actor=supervisor_user, approve=True, note="OK"
     )
 
@@ -766,15 +775,17 @@ def test_the_units_supervisor_approves_an_offer_below_the_entitlement(
 def test_a_supervisor_of_a_unit_above_and_a_manager_may_decide(
     new_tv_case, agent_user, people, manager_user
 ):
-    first = services.offer_make(
+    first = repair_services.offer_make(
         ticket=new_tv_case, actor=agent_user, option=REPAIR, reason="Quick"
     )
-    services.offer_decide(offer=first, actor=people["wu"], approve=False, note="No")
-    second = services.offer_make(
+    repair_services.offer_decide(
+        offer=first, actor=people["wu"], approve=False, note="No"
+    )
+    second = repair_services.offer_make(
         ticket=fresh(new_tv_case), actor=agent_user, option=EXCHANGE, reason="Stock"
     )
 
-    services.offer_decide(offer=second, actor=manager_user, approve=True)
+    repair_services.offer_decide(offer=second, actor=manager_user, approve=True)
 
     assert list(Offer.objects.order_by("pk").values_list("status", flat=True)) == [
         "rejected",
@@ -791,32 +802,34 @@ def test_others_may_not_decide(pending, agent_user, unit_tree, people, who):
     }[who]
 
     with pytest.raises(ActionForbidden):
-        services.offer_decide(offer=pending, actor=actor, approve=True, note="")
+        repair_services.offer_decide(offer=pending, actor=actor, approve=True, note="")
 
     assert Offer.objects.get(pk=pending.pk).status == Offer.Status.PENDING
     assert not TicketEvent.objects.filter(type="offer_decided").exists()
 
 
 def test_a_supervisor_may_not_approve_their_own_offer(new_tv_case, supervisor_user):
-    offer = services.offer_make(
+    offer = repair_services.offer_make(
         ticket=new_tv_case, actor=supervisor_user, option=REPAIR, reason="Quick"
     )
 
     with pytest.raises(ActionForbidden):
-        services.offer_decide(offer=offer, actor=supervisor_user, approve=True)
+        repair_services.offer_decide(offer=offer, actor=supervisor_user, approve=True)
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.PENDING
 
 
 def test_rejecting_needs_a_note_and_a_decision_happens_once(pending, supervisor_user):
     with pytest.raises(ValidationError) as info:
-        services.offer_decide(offer=pending, actor=supervisor_user, approve=False)
+        repair_services.offer_decide(
+            offer=pending, actor=supervisor_user, approve=False
+        )
     assert "note" in info.value.message_dict
 
-    services.offer_decide(
+    repair_services.offer_decide(
         offer=pending, actor=supervisor_user, approve=False, note="Owed a return"
     )
     with pytest.raises(StaleObject):
-        services.offer_decide(offer=pending, actor=supervisor_user, approve=True)
+        repair_services.offer_decide(offer=pending, actor=supervisor_user, approve=True)
     assert Offer.objects.get(pk=pending.pk).status == Offer.Status.REJECTED
 
 
@@ -1065,7 +1078,7 @@ def test_the_case_page_shows_repairs_visits_and_the_checklist(
     record(case, agent_user, started_on=TODAY - timedelta(days=9),
            ended_on=TODAY - timedelta(days=2), outcome="failed", parts_wait_days=3)  # fmt: skip
     record(fresh(case), agent_user, started_on=TODAY - timedelta(days=1))
-    services.visit_schedule(
+    repair_services.visit_schedule(
         ticket=fresh(case), actor=agent_user, technician=technician_user,
         appointment_start=NOW,
     )  # fmt: skip
@@ -1084,7 +1097,7 @@ def test_the_case_page_shows_repairs_visits_and_the_checklist(
 def test_only_those_who_may_decide_see_the_approve_buttons(
     new_tv_case, agent_user, agent_client, client, supervisor_user, people
 ):
-    services.offer_make(
+    repair_services.offer_make(
         ticket=new_tv_case, actor=agent_user, option=REPAIR, reason="Quick"
     )
 
@@ -1143,16 +1156,16 @@ def test_finishing_a_repair_twice_from_the_page_is_a_message_not_an_error(
 def test_recording_a_visit_from_the_page_with_the_checkboxes(
     clock, case, agent_user, technician_user, client
 ):
-    visit = services.visit_schedule(
+    visit = repair_services.visit_schedule(
         ticket=case, actor=agent_user, technician=technician_user,
         appointment_start=NOW + timedelta(minutes=10),
     )  # fmt: skip
     client.force_login(technician_user)
-    handover = services.handover_request(
+    handover = case_services.handover_request(
         ticket=case, actor=agent_user, to_user=technician_user,
         to_unit=technician_user.units.get(), reason="Visit",
     )  # fmt: skip
-    services.handover_accept(handover=handover, actor=technician_user)
+    case_services.handover_accept(handover=handover, actor=technician_user)
     checks = {
         f"check_{i}": "on" for i in range(len(DEFAULT_CONDUCT_CHECKLIST)) if i != 2
     }
@@ -1198,7 +1211,7 @@ def test_booking_a_visit_and_making_an_offer_from_the_page(
 def test_deciding_an_offer_from_the_page(
     new_tv_case, agent_user, agent_client, client, supervisor_user, people
 ):
-    offer = services.offer_make(
+    offer = repair_services.offer_make(
         ticket=new_tv_case, actor=agent_user, option=REPAIR, reason="Quick"
     )
     forbidden = agent_client.post(

@@ -14,9 +14,9 @@ from django.http import Http404
 from django.urls import reverse
 
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import CustomerFactory, customer
+from tests.customers.factories import CustomerFactory, customer
 from tests.tickets.factories import TicketFactory, act, open_ticket, service_standard
-from tickets import selectors, services
+from tickets.cases import selectors, services
 from tickets.models import Ticket
 from tickets.workflow import TicketAction, TicketStatus
 

@@ -1,4 +1,4 @@
-"""Writes of the tickets app (tickets/services.py): opening a case (first owner, pinned
+"""Writes of the tickets app (tickets/cases/services.py): opening a case (first owner, pinned
 standard, stored clocks, number, safety incidents), the lifecycle with its guards, pauses and
 reopenings, compare-and-set, the event log, and handovers (A01, A02, reject, one pending,
 addressed handovers). Every state is reached through the services."""
@@ -18,7 +18,7 @@ from aftersales.models import Notification, OutboxMessage
 from standards import services as standard_services
 from standards.workflow import VersionStatus
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer, product, product_model
+from tests.customers.factories import customer, product, product_model
 from tests.standards.factories import approved, document, effective
 from tests.tickets.factories import (
     act,
@@ -27,7 +27,7 @@ from tests.tickets.factories import (
     resolved,
     service_standard,
 )
-from tickets import services
+from tickets.cases import services
 from tickets.models import Handover, Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus
 

@@ -1,4 +1,4 @@
-"""The sweeps of the tickets app (tickets/services.py): the SLA ladder (warn at 80 %, breach
+"""The sweeps of the tickets app (tickets/cases/services.py): the SLA ladder (warn at 80 %, breach
 at 100 %, escalate at 200 %, each step once, paused and met clocks skipped, a JobRun per
 run), the handover-acceptance sweep, and, on PostgreSQL, real concurrency: two sweeps at
 once and two people firing the same transition."""
@@ -17,9 +17,9 @@ from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import JobRun, Notification, User
 from standards import services as standard_services
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import act, open_ticket, service_standard
-from tickets import services
+from tickets.cases import services
 from tickets.models import Handover, Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus
 

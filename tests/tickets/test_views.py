@@ -1,4 +1,4 @@
-"""Staff pages of the tickets app (tickets/views.py): the queue and the case page in both
+"""Staff pages of the tickets app (tickets/cases/views.py): the queue and the case page in both
 languages, who gets 403 or 404, the action buttons a person is offered, and firing an
 action from the case page (success and refusals that change nothing)."""
 
@@ -15,7 +15,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertRedirects
 
 from tests.aftersales.factories import UnitFactory, UserFactory
-from tests.feedback.factories import customer
+from tests.customers.factories import customer
 from tests.tickets.factories import act, open_ticket, resolved, service_standard
 from tickets.models import Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus

@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 DEMO_MODULES = [
     "aftersales.demo",
     "standards.demo",
-    "feedback.demo",
+    "customers.demo",
     "tickets.demo",
-    "feedback.demo_loop",
+    "feedback.demo",
 ]
 
 

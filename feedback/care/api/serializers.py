@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from aftersales.models import User
-from feedback.models import CareProgramme, CareRun, CareTouch, Customer, ProductModel
+from customers.models import Customer, ProductModel
+from feedback.models import CareProgramme, CareRun, CareTouch
 
 
 class CareProgrammeSerializer(serializers.ModelSerializer):

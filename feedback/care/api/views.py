@@ -12,10 +12,7 @@ from rest_framework.response import Response
 
 from aftersales.api import IsStaffMember
 from feedback.care import selectors, services
-from feedback.care.filters import CareProgrammeFilterSet, CareTouchFilterSet
-from feedback.models import CareProgramme, CareTouch
-
-from .serializers import (
+from feedback.care.api.serializers import (
     CarePreviewInputSerializer,
     CarePreviewSerializer,
     CareProgrammeInputSerializer,
@@ -23,6 +20,8 @@ from .serializers import (
     CareRunSerializer,
     CareTouchSerializer,
 )
+from feedback.care.filters import CareProgrammeFilterSet, CareTouchFilterSet
+from feedback.models import CareProgramme, CareTouch
 
 
 class CareProgrammeViewSet(

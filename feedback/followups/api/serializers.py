@@ -2,9 +2,8 @@
 
 from rest_framework import serializers
 
+from feedback.models import FollowUp, FollowUpAttempt, Questionnaire
 from standards.parameters import ContactChannel
-
-from ...models import FollowUp, FollowUpAttempt, Questionnaire
 
 
 class FollowUpAttemptSerializer(serializers.ModelSerializer):

@@ -10,11 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.api import IsStaffMember
-
-from ...models import FollowUp, Questionnaire
-from .. import selectors, services
-from ..filters import FollowUpFilterSet
-from .serializers import (
+from feedback.followups import selectors, services
+from feedback.followups.api.serializers import (
     FollowUpAttemptInputSerializer,
     FollowUpCloseCaseInputSerializer,
     FollowUpCompleteInputSerializer,
@@ -22,6 +19,8 @@ from .serializers import (
     FollowUpSerializer,
     QuestionnaireSerializer,
 )
+from feedback.followups.filters import FollowUpFilterSet
+from feedback.models import FollowUp, Questionnaire
 
 
 class FollowUpViewSet(

@@ -15,18 +15,18 @@ closes it. Neither path ever counts as satisfied. A late answer still completes 
 unreachable or declined task while the case waits.
 """
 
-from .answers import (
+from feedback.followups.services.answers import (
     followup_attempt,
     followup_close_unreachable,
     followup_complete,
 )
-from .common import (
+from feedback.followups.services.common import (
     ACTING_ROLES,
     AUTOMATED_CHANNELS,
     NOTE_ROLES,
     followup_in_quiet_hours,
 )
-from .links import (
+from feedback.followups.services.links import (
     AnswerLinkProblem,
     answer_token,
     answer_token_read,
@@ -34,14 +34,17 @@ from .links import (
     followup_for_token,
     followup_send_link,
 )
-from .questionnaire_versions import (
+from feedback.followups.services.questionnaire_versions import (
     questionnaire_activate,
     questionnaire_create,
     questionnaire_new_version,
     questionnaire_update,
 )
-from .scheduling import followup_create_care, followup_schedule_for_ticket
-from .sweep import followup_sweep
+from feedback.followups.services.scheduling import (
+    followup_create_care,
+    followup_schedule_for_ticket,
+)
+from feedback.followups.services.sweep import followup_sweep
 
 __all__ = [
     "ACTING_ROLES",

@@ -17,17 +17,8 @@ from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import Unit, User
 from aftersales.roles import Role
 from aftersales.services import notify
-from standards.parameters import (
-    ContactChannel,
-    SurveyScale,
-)
-from tickets import services as ticket_services
-from tickets.models import Ticket
-from tickets.workflow import TicketAction, TicketStatus
-
-from ...models import FollowUp, FollowUpAttempt
-from .. import questionnaires
-from .common import (
+from feedback.followups import questionnaires
+from feedback.followups.services.common import (
     NOTE_ROLES,
     S,
     alert_supervisors,
@@ -38,6 +29,14 @@ from .common import (
     supervisors_of,
     ticket_actor,
 )
+from feedback.models import FollowUp, FollowUpAttempt
+from standards.parameters import (
+    ContactChannel,
+    SurveyScale,
+)
+from tickets.cases import services as ticket_services
+from tickets.models import Ticket
+from tickets.workflow import TicketAction, TicketStatus
 
 # --- Attempts ----------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy
 from aftersales.models import Unit, User
 from aftersales.roles import Role
 from aftersales.services import notify
+from feedback.followups import questionnaires, selectors
+from feedback.models import FollowUp
 from standards.models import StandardVersion
 from standards.parameters import (
     DEFAULT_SERVICE_PARAMETERS,
@@ -24,9 +26,6 @@ from standards.parameters import (
 )
 from tickets import workflow
 from tickets.models import Ticket
-
-from ...models import FollowUp
-from .. import questionnaires, selectors
 
 S = FollowUp.Status
 DEFAULT_QUESTIONNAIRE_CODE = "after-service"

@@ -17,14 +17,10 @@ from django.utils.translation import gettext as _
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import OutboxMessage, User
 from aftersales.services import outbox_enqueue
-from standards.parameters import (
-    ContactChannel,
-)
-
-from ...models import Customer, FollowUp
-from .. import selectors
-from .answers import followup_complete
-from .common import (
+from customers.models import Customer
+from feedback.followups import selectors
+from feedback.followups.services.answers import followup_complete
+from feedback.followups.services.common import (
     ANSWER_LINK_DAYS,
     ANSWER_LINK_SALT,
     AUTOMATED_CHANNELS,
@@ -32,6 +28,10 @@ from .common import (
     followup_in_quiet_hours,
     quiet_message,
     require_may_act,
+)
+from feedback.models import FollowUp
+from standards.parameters import (
+    ContactChannel,
 )
 
 # --- Answer link -------------------------------------------------------------------------

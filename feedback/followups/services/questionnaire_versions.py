@@ -13,16 +13,18 @@ from django.utils.translation import gettext as _
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import User
 from aftersales.roles import Role
+from feedback.followups import questionnaires, selectors
+from feedback.followups.services.common import (
+    DEFAULT_QUESTIONNAIRE_CODE,
+    followup_parameters,
+)
+from feedback.models import Questionnaire
 from standards.models import StandardVersion
 from standards.parameters import (
     DEFAULT_CONDUCT_CHECKLIST,
     DEFAULT_SERVICE_PARAMETERS,
     SurveyScale,
 )
-
-from ...models import Questionnaire
-from .. import questionnaires, selectors
-from .common import DEFAULT_QUESTIONNAIRE_CODE, followup_parameters
 
 # --- Questionnaires ----------------------------------------------------------------------
 

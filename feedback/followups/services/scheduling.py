@@ -13,13 +13,19 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import Unit, User
 from aftersales.roles import Role
+from customers.models import Customer
+from feedback.followups import selectors
+from feedback.followups.services.common import (
+    S,
+    alert_supervisors,
+    channel_for,
+    outside_quiet_hours,
+    policy_for,
+)
+from feedback.followups.services.questionnaire_versions import questionnaire_for
+from feedback.models import FollowUp, Questionnaire
 from tickets.models import Ticket
 from tickets.workflow import TicketStatus
-
-from ...models import Customer, FollowUp, Questionnaire
-from .. import selectors
-from .common import S, alert_supervisors, channel_for, outside_quiet_hours, policy_for
-from .questionnaire_versions import questionnaire_for
 
 # --- Assignment --------------------------------------------------------------------------
 

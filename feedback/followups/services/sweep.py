@@ -10,11 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 
 from aftersales.services import job_run
-from tickets.models import Ticket
-from tickets.workflow import TicketStatus
-
-from ...models import FollowUp, FollowUpAttempt
-from .common import (
+from feedback.followups.services.common import (
     AUTOMATED_CHANNELS,
     REDRIVE_AFTER,
     S,
@@ -23,8 +19,11 @@ from .common import (
     next_attempt_fields,
     outside_quiet_hours,
 )
-from .links import followup_send_link
-from .scheduling import followup_schedule_for_ticket
+from feedback.followups.services.links import followup_send_link
+from feedback.followups.services.scheduling import followup_schedule_for_ticket
+from feedback.models import FollowUp, FollowUpAttempt
+from tickets.models import Ticket
+from tickets.workflow import TicketStatus
 
 # --- Sweep -------------------------------------------------------------------------------
 

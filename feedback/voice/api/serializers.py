@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from customers.models import Customer, ProductModel
 from feedback.models import (
-    Customer,
     FeedbackItem,
     ImprovementAction,
-    ProductModel,
     QualityNotice,
     QualityNoticeRecipient,
 )

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from feedback.voice.api import views
 
 router = SimpleRouter()
 router.register("feedback-items", views.FeedbackItemViewSet, basename="feedback-item")

@@ -10,10 +10,8 @@ from rest_framework.response import Response
 
 from aftersales.api import IsStaffMember
 from feedback.models import FeedbackItem, QualityNotice
-
-from .. import selectors, services
-from ..filters import FeedbackItemFilterSet, QualityNoticeFilterSet
-from .serializers import (
+from feedback.voice import selectors, services
+from feedback.voice.api.serializers import (
     FeedbackItemCiteInputSerializer,
     FeedbackItemCreateInputSerializer,
     FeedbackItemReasonInputSerializer,
@@ -22,6 +20,7 @@ from .serializers import (
     FeedbackItemTriageInputSerializer,
     QualityNoticeSerializer,
 )
+from feedback.voice.filters import FeedbackItemFilterSet, QualityNoticeFilterSet
 
 
 class FeedbackItemViewSet(

@@ -10,7 +10,7 @@ here so callers write `services.feedback_item_answer(...)`:
   improvement actions) that also re-drives decisions whose signal was lost.
 """
 
-from .items import *  # noqa: F403
-from .notices import *  # noqa: F403
-from .qa import *  # noqa: F403
-from .reminders import *  # noqa: F403
+from feedback.voice.services.items import *  # noqa: F403
+from feedback.voice.services.notices import *  # noqa: F403
+from feedback.voice.services.qa import *  # noqa: F403
+from feedback.voice.services.reminders import *  # noqa: F403

@@ -16,13 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import OutboxMessage, User
 from aftersales.services import notify, outbox_enqueue
-from feedback.models import Customer, FeedbackItem, ProductModel
+from customers.models import Customer, ProductModel
+from feedback.models import FeedbackItem
+from feedback.voice.services.common import require_staff
 from standards import selectors as standard_selectors
 from standards.models import ChangeRequest
 from standards.parameters import get_path
 from tickets.models import Ticket
-
-from .common import require_staff
 
 __all__ = [
     "REPLY_DAYS",

@@ -24,16 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import Unit, User
 from aftersales.services import job_run, notify
-from feedback.models import (
-    ImprovementAction,
-    OwnedProduct,
-    ProductModel,
-    QualityNotice,
-    QualityNoticeRecipient,
-)
-from tickets.models import Compensation, Ticket
-
-from .common import (
+from customers.models import OwnedProduct, ProductModel
+from feedback.models import ImprovementAction, QualityNotice, QualityNoticeRecipient
+from feedback.voice.services.common import (
     QUALITY_ROLES,
     is_member,
     local_midnight,
@@ -42,6 +35,7 @@ from .common import (
     require_staff,
     unit_people,
 )
+from tickets.models import Compensation, Ticket
 
 __all__ = [
     "NOTICE_UNIT_KINDS",
@@ -187,7 +181,7 @@ def quality_notice_generate(*, now: datetime) -> int:
 
 def _announce(period: date, units: list[Unit]) -> None:
     """Tell the supervisors (or members) of the addressed units once per month."""
-    url = reverse("voice:quality-notice-list") + f"?period_start={period:%Y-%m-%d}"
+    url = reverse("feedback:quality-notice-list") + f"?period_start={period:%Y-%m-%d}"
     people = unit_people([unit.pk for unit in units])
     told: set[int] = set()
     for unit in units:

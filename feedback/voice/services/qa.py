@@ -21,10 +21,14 @@ from aftersales.models import Membership, Unit, User
 from aftersales.services import job_run, notify
 from feedback.followups import questionnaires
 from feedback.models import FollowUp, QaFinding, QaRecall
+from feedback.voice.services.common import (
+    QUALITY_ROLES,
+    local_midnight,
+    supervisors_of,
+    unit_people,
+)
 from standards.models import StandardVersion
 from standards.parameters import SurveyScale, get_path
-
-from .common import QUALITY_ROLES, local_midnight, supervisors_of, unit_people
 
 __all__ = [
     "DEFAULT_QA_SAMPLE_RATE",
@@ -131,7 +135,7 @@ def qa_sampling(*, now: datetime) -> int:
                     key=f"qa-sample:{day:%Y-%m-%d}:{person.pk}",
                     title=_("QA re-calls of %(day)s are ready"),
                     title_params={"day": f"{day:%Y-%m-%d}"},
-                    url=reverse("voice:qa-recall-list"),
+                    url=reverse("feedback:qa-recall-list"),
                 )
     return run.items
 

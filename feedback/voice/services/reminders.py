@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.services import job_run, notify
 from feedback.models import FeedbackItem, ImprovementAction, QualityNoticeRecipient
+from feedback.voice.services.common import quality_managers, unit_people
+from feedback.voice.services.items import (
+    DECISION_STATUS,
+    feedback_items_answer_by_decision,
+)
 from standards.models import ChangeRequest
-
-from .common import quality_managers, unit_people
-from .items import DECISION_STATUS, feedback_items_answer_by_decision
 
 __all__ = ["ACKNOWLEDGE_DAYS", "voice_reminders"]
 

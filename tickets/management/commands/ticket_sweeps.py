@@ -4,14 +4,17 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tickets import services
+from tickets.cases import services as case_services
+from tickets.ownership import services as ownership_services
+from tickets.recourse import services as recourse_services
+from tickets.repairs import services as repair_services
 
 SWEEPS = {
-    "sla": ("sla_sweep", "step(s)"),
-    "handovers": ("handover_sweep", "handover(s)"),
-    "orphans": ("orphan_sweep", "case(s)"),
-    "legal": ("legal_clock_sweep", "case(s)"),
-    "recourse": ("recourse_sweep", "claim(s)"),
+    "sla": (case_services.sla_sweep, "step(s)"),
+    "handovers": (case_services.handover_sweep, "handover(s)"),
+    "orphans": (ownership_services.orphan_sweep, "case(s)"),
+    "legal": (repair_services.legal_clock_sweep, "case(s)"),
+    "recourse": (recourse_services.recourse_sweep, "claim(s)"),
 }
 
 
@@ -29,5 +32,5 @@ class Command(BaseCommand):
         now = timezone.now()
         for name, (function, unit) in SWEEPS.items():
             if only in (None, name):
-                touched = getattr(services, function)(now=now)
-                self.stdout.write(f"{function}: {touched} {unit}")
+                touched = function(now=now)
+                self.stdout.write(f"{function.__name__}: {touched} {unit}")

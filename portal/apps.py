@@ -1,0 +1,11 @@
+"""App config of portal."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    """Customer-facing pages (no models of its own)."""
+
+    name = "portal"
+    verbose_name = _("Customer portal")

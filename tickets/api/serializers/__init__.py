@@ -1,7 +1,0 @@
-"""Tickets API serializers, one module per concern."""
-
-from .attachments import *  # noqa: F403
-from .cases import *  # noqa: F403
-from .ownership import *  # noqa: F403
-from .recourse import *  # noqa: F403
-from .repairs import *  # noqa: F403

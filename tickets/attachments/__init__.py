@@ -1,0 +1,1 @@
+"""Files on a case: validated by content, stored privately, served through permission checks."""

@@ -1,0 +1,1 @@
+"""Cases: opening, the lifecycle and its guards, comments, handovers and the SLA sweeps."""

@@ -1,0 +1,162 @@
+"""Reads of the tickets app, always starting from `Ticket.objects.visible_to(user)`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from aftersales.models import Unit, User
+from standards import calendar as business_calendar
+from standards import selectors as standard_selectors
+from standards.parameters import get_path
+from tickets import workflow
+from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
+
+CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
+
+
+def _done_field(clock: str) -> str:
+    return CLOCK_DONE_FIELDS[clock]
+
+
+def overdue_condition(now: datetime) -> Q:
+    """Cases with a clock past due and not yet met."""
+    condition = Q()
+    for clock in CLOCKS:
+        condition |= Q(
+            **{f"{clock}_due_at__lt": now, f"{_done_field(clock)}__isnull": True}
+        )
+    return condition
+
+
+def ticket_list(
+    *, user: User, view: str = "", q: str = "", now: datetime | None = None
+) -> QuerySet[Ticket]:
+    """The staff queue: `view` is mine (first owner or handler), units, awaiting (handovers
+    waiting for me or my units), today (a clock due by the end of today), overdue, or all
+    visible; `q` finds number, title or
+    customer. Customer, owner, handler and unit are loaded (a constant number of queries)."""
+    tickets = Ticket.objects.visible_to(user)
+    if view == "mine":
+        tickets = tickets.filter(Q(first_owner=user) | Q(handler=user))
+    elif view == "units":
+        tickets = tickets.filter(unit__in=Unit.objects.subtree_of(user.units.all()))
+    elif view == "awaiting":
+        # One filter() call, so both conditions hold for the same handover.
+        tickets = tickets.filter(
+            Q(handovers__status=Handover.Status.REQUESTED)
+            & (Q(handovers__to_user=user) | Q(handovers__to_unit__in=user.units.all()))
+        )
+    elif view == "today" and now is not None:
+        # Open cases with a clock due before the end of today (local time), not yet met.
+        end_of_day = timezone.localtime(now).replace(
+            hour=23, minute=59, second=59, microsecond=999999
+        )
+        tickets = tickets.filter(status__in=workflow.OPEN_STATES).filter(
+            overdue_condition(end_of_day)
+        )
+    elif view == "overdue" and now is not None:
+        tickets = tickets.filter(status__in=workflow.OPEN_STATES).filter(
+            overdue_condition(now)
+        )
+    if q.strip():
+        tickets = tickets.filter(
+            Q(number__icontains=q.strip())
+            | Q(title__icontains=q.strip())
+            | Q(customer__search_name__startswith=q.strip().casefold())
+        )
+    return tickets.select_related(
+        "customer", "first_owner", "handler", "unit"
+    ).distinct()
+
+
+def ticket_clocks(*, ticket: Ticket, now: datetime) -> list[dict]:
+    """Every clock of the case for the case page: due time, when it was met, its state
+    (met, paused, overdue, warning, running) and the time left, in business hours when the
+    pinned standard counts business hours (otherwise wall-clock hours)."""
+    parameters = ticket.standard_version.parameters if ticket.standard_version else {}
+    business = bool(get_path(parameters, "sla.business_hours", False))
+    calendar = (
+        standard_selectors.calendar_for_unit(unit=ticket.unit) if business else None
+    )
+    clocks = []
+    for clock in CLOCKS:
+        due = getattr(ticket, f"{clock}_due_at")
+        warn = getattr(ticket, f"{clock}_warn_at")
+        done = getattr(ticket, _done_field(clock))
+        if due is None:
+            state, left = "none", None
+        elif done is not None:
+            state, left = "met" if done <= due else "met_late", None
+        elif ticket.status not in workflow.OPEN_STATES:
+            # A finished case's unmet clock stopped with it: missed when the case was
+            # resolved after it; moot for a cancelled or duplicate case.
+            ended = ticket.resolved_at or ticket.closed_at
+            state, left = ("missed" if ended and ended > due else "none"), None
+        else:
+            # A paused case's clocks stand still at the moment of the pause.
+            at = ticket.paused_at or now
+            if calendar is not None:
+                left = business_calendar.business_hours_between(calendar, at, due)
+                if due <= at:
+                    left = -business_calendar.business_hours_between(calendar, due, at)
+            else:
+                left = (due - at).total_seconds() / 3600
+            if ticket.paused_at:
+                state = "paused"
+            elif due <= now:
+                state = "overdue"
+            elif warn is not None and warn <= now:
+                state = "warning"
+            else:
+                state = "running"
+        clocks.append(
+            {
+                "key": clock,
+                "due": due,
+                "done": done,
+                "state": state,
+                "hours_left": round(left, 1) if left is not None else None,
+                "hours_over": round(-left, 1)
+                if left is not None and left < 0
+                else None,
+                "business_hours": business,
+            }
+        )
+    return clocks
+
+
+def ticket_get(*, user: User, number: str) -> Ticket:
+    """One case by number (or id) that `user` may see; 404 otherwise."""
+    lookup = Q(number=number) | (Q(pk=int(number)) if number.isdigit() else Q())
+    return get_object_or_404(
+        Ticket.objects.visible_to(user)
+        .select_related(
+            "customer", "product__model", "first_owner", "handler", "unit",
+            "standard_version__document", "linked_to",
+        )
+        .filter(lookup)
+    )  # fmt: skip
+
+
+def linked_cases(*, ticket: Ticket) -> list[Ticket]:
+    """Cases that arose from this one (e.g. a complaint about its service), by number."""
+    return list(ticket.linked_cases.only("number").order_by("pk"))
+
+
+def ticket_events(
+    *, ticket: Ticket, public_only: bool = False
+) -> QuerySet[TicketEvent]:
+    """The case timeline, oldest first."""
+    events = ticket.events.select_related("actor")
+    return events.filter(public=True) if public_only else events
+
+
+def pending_handovers(*, ticket: Ticket) -> QuerySet[Handover]:
+    """Handovers of the case waiting for acceptance."""
+    return ticket.handovers.filter(status=Handover.Status.REQUESTED).select_related(
+        "to_unit", "to_user", "from_user"
+    )

@@ -1,0 +1,940 @@
+"""Writes of the tickets app: opening a case with its first owner and pinned SLA clocks,
+every lifecycle step (with its guards), comments, informing the customer, handovers with
+the no-bounce rule, and the SLA sweep. Every change writes a TicketEvent in the same
+transaction (style.md B.4)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from aftersales.exceptions import DomainError, StaleObject
+from aftersales.models import Unit, User
+from aftersales.roles import Role
+from aftersales.services import job_run, notify
+from customers.models import Customer, OwnedProduct
+from standards import selectors as standard_selectors
+from standards import sla
+from standards.parameters import get_path
+from tickets import entitlement, signals, workflow
+from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
+from tickets.workflow import TicketAction, TicketStatus
+
+CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
+CLOCK_LABELS = {
+    "acknowledge": pgettext_lazy("case", "acknowledgement"),
+    "first_contact": _("first contact"),
+    "onsite": _("on-site visit"),
+    "resolve": _("resolution"),
+}
+SAFETY_PRIORITY = "P1"
+WARN_AT = Decimal("0.8")  # domain §6: warn at 80 % of a due time
+MANAGER_AT = 2  # … escalate to the manager at 2 × the target
+
+
+def _record(
+    ticket: Ticket,
+    type_: str,
+    actor: User | None,
+    *,
+    data: dict[str, Any] | None = None,
+    public: bool = False,
+    key: str | None = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    """The one writer of the timeline (append-only)."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        type=type_,
+        actor=actor,
+        at=at or timezone.now(),
+        data=data or {},
+        public=public,
+        key=key,
+    )
+
+
+def _require_staff(actor: User) -> None:
+    if not actor.is_staff_member:
+        raise PermissionDenied(_("Only staff work on cases."))
+
+
+def _home_unit(user: User) -> Unit:
+    """The unit a person works from (their first unit)."""
+    unit = user.units.order_by("path").first()
+    if unit is None:
+        raise ValidationError({"first_owner": [_("You are not a member of any unit.")]})
+    return unit
+
+
+def _due_times(ticket: Ticket, start: datetime) -> dict[str, datetime | None]:
+    """Due times (and their 80 % warning points) of every clock from the pinned standard
+    and the unit's calendar."""
+    version = ticket.standard_version
+    if version is None or not ticket.has_sla:
+        return {
+            f"{clock}_{kind}_at": None for clock in CLOCKS for kind in ("due", "warn")
+        }
+    calendar = standard_selectors.calendar_for_unit(unit=ticket.unit)
+    due = sla.compute_due_times(
+        version.parameters,
+        priority=ticket.priority,
+        start=start,
+        calendar=calendar,
+        region=ticket.customer.region,
+        needs_onsite=ticket.type in {"repair", "installation"},
+    )
+    times: dict[str, datetime | None] = {}
+    for clock, value in due.as_dict().items():
+        times[f"{clock}_due_at"] = value
+        times[f"{clock}_warn_at"] = (
+            start + (value - start) * float(WARN_AT) if value else None
+        )
+    return times
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    actor: User,
+    type: str,  # noqa: A002  # the domain's word
+    source: str,
+    customer: Customer,
+    title: str,
+    description: str,
+    priority: str = "P3",
+    product: OwnedProduct | None = None,
+    fault_code: str = "",
+    safety_incident: bool = False,
+    has_sla: bool = True,
+    linked_to: Ticket | None = None,
+) -> Ticket:
+    """Register a case. The person who receives it is its first owner (首问负责) and first
+    handler; the service-standard version in force is pinned and the SLA clocks are
+    computed once. A safety incident raises the priority to P1 and alerts the managers."""
+    _require_staff(actor)
+    if product is not None and product.customer_id != customer.pk:
+        raise ValidationError(
+            {"product": [_("This product belongs to another customer.")]}
+        )
+    if safety_incident:
+        priority = SAFETY_PRIORITY
+    unit = _home_unit(actor)
+    category = product.model.category if product is not None else ""
+    version = standard_selectors.service_standard_resolve(
+        category=category, channel=source, unit=unit
+    )
+    ticket = Ticket(
+        number=f"TMP-{timezone.now().timestamp()}",
+        type=type,
+        source=source,
+        customer=customer,
+        product=product,
+        title=title,
+        description=description,
+        fault_code=fault_code,
+        priority=priority,
+        safety_incident=safety_incident,
+        first_owner=actor,
+        handler=actor,
+        unit=unit,
+        standard_version=version,
+        has_sla=has_sla and version is not None,
+        linked_to=linked_to,
+    )
+    ticket.full_clean(exclude=["number", "first_owner", "handler", "unit", "status"])
+    ticket.save()
+    now = ticket.created_at
+    ticket.number = f"T{timezone.localtime(now):%Y%m%d}-{ticket.pk:05d}"
+    for name, value in _due_times(ticket, now).items():
+        setattr(ticket, name, value)
+    ticket.save(
+        update_fields=[
+            "number",
+            *(f"{c}_{k}_at" for c in CLOCKS for k in ("due", "warn")),
+        ]
+    )
+    ticket_compute_entitlement(ticket=ticket)
+    _record(
+        ticket,
+        TicketEvent.Type.OPENED,
+        actor,
+        data={
+            "priority": ticket.priority,
+            "standard_version": version.pk if version else None,
+            "safety_incident": safety_incident,
+            **({"linked_to": linked_to.number} if linked_to else {}),
+        },
+        public=True,
+    )
+    if safety_incident:
+        for manager in User.objects.filter(is_active=True, groups__name=Role.MANAGER):
+            notify(
+                recipient=manager,
+                kind="safety_incident",
+                key=f"safety:{ticket.pk}:{manager.pk}",
+                title=_("Safety incident: %(number)s %(title)s"),
+                title_params={"number": ticket.number, "title": ticket.title},
+                url=ticket.get_absolute_url(),
+                email=True,
+            )
+    return ticket
+
+
+def entitlement_facts(
+    ticket: Ticket, *, report_date, as_of: date | None = None
+) -> entitlement.Facts:
+    """Gather what the entitlement engine needs from the case, its product and the
+    product's repair history (all its cases within validity; repair days counted up to
+    `as_of` (today by default), or to `report_date` when that is later)."""
+    from tickets.repairs.selectors import repair_history_facts
+
+    product = ticket.product
+    if product is None:
+        return entitlement.Facts(
+            category="", report_date=report_date, validity_start=None, validity_end=None
+        )
+    history = repair_history_facts(
+        ticket=ticket, as_of=max(report_date, as_of or timezone.localdate())
+    )
+    return entitlement.Facts(
+        category=product.model.category,
+        report_date=report_date,
+        validity_start=product.validity_start,
+        validity_end=product.validity_end,
+        performance_fault=ticket.type in {"repair", "return", "exchange", "complaint"},
+        invoice_price=product.invoice_price,
+        price_paid=product.price_paid,
+        is_distance_sale=product.is_distance_sale,
+        received_date=product.delivery_date or product.sale_date,
+        **history,
+    )
+
+
+@transaction.atomic
+def ticket_compute_entitlement(*, ticket: Ticket, as_of: date | None = None) -> dict:
+    """Run the entitlement engine for the case now and store the snapshot on it."""
+    legal_sets = standard_selectors.legal_rule_sets_for_validation()
+    parameters = ticket.standard_version.parameters if ticket.standard_version else {}
+    standard = parameters.get("entitlement", {})
+    code = (ticket.product.legal_rule_set if ticket.product else "") or standard.get(
+        "legal_rule_set", ""
+    )
+    if code != standard.get("legal_rule_set"):
+        # The standard's values were checked against its own law only (e.g. household
+        # goods); a product under another law (vehicles) gets that law's values.
+        standard = {}
+    legal = legal_sets.get(code, {"parameters": {}, "citations": {}})
+    result = entitlement.compute(
+        entitlement_facts(
+            ticket, report_date=timezone.localdate(ticket.created_at), as_of=as_of
+        ),
+        standard=standard,
+        legal=legal["parameters"],
+        citations=legal["citations"],
+    ).as_snapshot()
+    result["legal_rule_set"] = code
+    Ticket.objects.filter(pk=ticket.pk).update(entitlement=result)
+    ticket.entitlement = result
+    return result
+
+
+def _set_status(ticket: Ticket, target: str, **fields: Any) -> None:
+    """Compare-and-set the status (StaleObject when someone moved the case first)."""
+    if not Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(
+        status=target, **fields
+    ):
+        raise StaleObject()
+    old = ticket.status
+    ticket.status = target
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    return old
+
+
+def _check_guard(ticket: Ticket, guard: str, *, now: datetime) -> None:
+    """The business guards of the transition table (domain §6)."""
+    if guard == "resolution":
+        missing = {}
+        if not ticket.cause_code:
+            missing["cause_code"] = [_("Record the cause before resolving.")]
+        if not ticket.liability:
+            missing["liability"] = [_("Record the liability before resolving.")]
+        if ticket.customer_informed_at is None:
+            missing["customer_informed"] = [_("Tell the customer the result first.")]
+        if ticket.repairs.filter(ended_on__isnull=True).exists():
+            # An open repair keeps counting repair days towards the legal limits.
+            missing["repair"] = [_("Finish the open repair (fixed or failed) first.")]
+        if missing:
+            raise ValidationError(missing)
+    elif guard == "follow_up":
+        coverage = get_path(
+            ticket.standard_version.parameters if ticket.standard_version else {},
+            f"followup.coverage.{ticket.type}",
+            1,
+        )
+        if coverage and ticket.follow_up_completed_at is None:
+            raise DomainError(
+                _("A case closes after its follow-up (or the unreachable path with a "
+                  "supervisor's note).")
+            )  # fmt: skip
+    elif guard == "reopen_window":
+        days = get_path(
+            ticket.standard_version.parameters if ticket.standard_version else {},
+            "followup.reopen_window_days",
+            30,
+        )
+        if ticket.closed_at and now > ticket.closed_at + timedelta(days=days):
+            raise DomainError(
+                _("The reopen window of %(days)s days has passed: open a new case.")
+                % {"days": days}
+            )
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor: User | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Fire a lifecycle action as `actor` (None: the system, e.g. the follow-up loop).
+
+    Pausing stops the SLA clocks; resuming moves every open due time later by the time
+    paused. Records a status event; the first owner is told about reopenings."""
+    now = now or timezone.now()
+    target = workflow.target_of(ticket.status, action)
+    roles = set(actor.role_names) if actor is not None else None
+    rule = workflow.check(ticket.status, target, roles=roles)
+    if rule.needs_note and not note.strip():
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    if rule.guard:
+        _check_guard(ticket, rule.guard, now=now)
+    fields: dict[str, Any] = {}
+    if action == TicketAction.ACKNOWLEDGE:
+        fields["acknowledged_at"] = now
+    elif rule.pauses_sla:
+        fields["paused_at"] = now
+    elif action == TicketAction.RESUME and ticket.paused_at:
+        paused = now - ticket.paused_at
+        fields["paused_at"] = None
+        for clock in CLOCKS:
+            due = getattr(ticket, f"{clock}_due_at")
+            done = getattr(ticket, CLOCK_DONE_FIELDS[clock])
+            if due is not None and done is None:
+                fields[f"{clock}_due_at"] = due + paused
+                warn = getattr(ticket, f"{clock}_warn_at")
+                fields[f"{clock}_warn_at"] = warn + paused if warn else None
+    elif action == TicketAction.RESOLVE:
+        fields["resolved_at"] = now
+    elif action == TicketAction.CLOSE:
+        fields["closed_at"] = now
+    elif action == TicketAction.REOPEN:
+        # Back to the same first owner and their unit; the rework gets a fresh resolve
+        # clock of the pinned standard's length.
+        fields["reopen_count"] = F("reopen_count") + 1
+        fields["handler"] = ticket.first_owner
+        fields["unit"] = _home_unit(ticket.first_owner)
+        fields["resolved_at"] = None
+        # The rework needs its own follow-up before the case may close again.
+        fields["follow_up_completed_at"] = None
+        fresh = _due_times(ticket, now)
+        fields["resolve_due_at"] = fresh["resolve_due_at"]
+        fields["resolve_warn_at"] = fresh["resolve_warn_at"]
+    old = _set_status(ticket, target, **fields)
+    ticket.refresh_from_db()
+    _record(
+        ticket,
+        TicketEvent.Type.STATUS_CHANGED,
+        actor,
+        data={"old": old, "new": target, "action": action, "note": note},
+        public=target
+        in {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REOPENED},
+        at=now,
+    )
+    if action == TicketAction.REOPEN:
+        notify(
+            recipient=ticket.first_owner,
+            kind="ticket_reopened",
+            key=f"reopened:{ticket.pk}:{ticket.reopen_count}",
+            title=_("%(number)s was reopened"),
+            title_params={"number": ticket.number},
+            body=note,
+            url=ticket.get_absolute_url(),
+        )
+    return ticket
+
+
+@transaction.atomic
+def ticket_set_resolution(
+    *,
+    ticket: Ticket,
+    actor: User,
+    cause_code: str,
+    liability: str,
+    resolution: str = "",
+) -> Ticket:
+    """Record cause, liability and resolution text (needed before resolving)."""
+    _require_staff(actor)
+    ticket.cause_code, ticket.liability, ticket.resolution = (
+        cause_code,
+        liability,
+        resolution,
+    )
+    ticket.full_clean(exclude=["number"])
+    Ticket.objects.filter(pk=ticket.pk).update(
+        cause_code=cause_code, liability=liability, resolution=resolution
+    )
+    _record(
+        ticket,
+        TicketEvent.Type.COMMENT,
+        actor,
+        data={"cause_code": cause_code, "liability": liability},
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_inform_customer(*, ticket: Ticket, actor: User, message: str) -> Ticket:
+    """Record that the customer was told (the first contact, and the result before
+    resolving); the message is on the customer-visible timeline."""
+    _require_staff(actor)
+    if not message.strip():
+        raise ValidationError({"message": [_("Say what the customer was told.")]})
+    now = timezone.now()
+    fields = {"customer_informed_at": now}
+    if ticket.first_contact_at is None:
+        fields["first_contact_at"] = now
+    Ticket.objects.filter(pk=ticket.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    _record(
+        ticket,
+        TicketEvent.Type.CUSTOMER_INFORMED,
+        actor,
+        data={"message": message},
+        public=True,
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_comment(
+    *, ticket: Ticket, actor: User, body: str, public: bool = False
+) -> TicketEvent:
+    """An internal note, or a reply the customer sees (`public`)."""
+    _require_staff(actor)
+    if not body.strip():
+        raise ValidationError({"body": [_("Write something.")]})
+    return _record(
+        ticket, TicketEvent.Type.COMMENT, actor, data={"body": body}, public=public
+    )
+
+
+# --- Handovers --------------------------------------------------------------------------------
+
+
+def handover_request(
+    *,
+    ticket: Ticket,
+    actor: User,
+    reason: str,
+    to_unit: Unit | None = None,
+    to_user: User | None = None,
+    commitment: str = "",
+    commitment_hours: Decimal | None = None,
+) -> Handover:
+    """Hand the work to a person or a unit. The receiver accepts or rejects to a
+    coordinator; a case can never go straight back to the unit it came from (no bounce).
+    A refused bounce is still counted (domain §8), so the refusal is outside the
+    transaction that would roll the count back."""
+    try:
+        return _handover_request(
+            ticket=ticket, actor=actor, reason=reason, to_unit=to_unit, to_user=to_user,
+            commitment=commitment, commitment_hours=commitment_hours,
+        )  # fmt: skip
+    except _Bounce as bounce:
+        Ticket.objects.filter(pk=ticket.pk).update(bounce_count=F("bounce_count") + 1)
+        raise DomainError(
+            _("No bounce: this case came from %(unit)s. Accept it, or reject it to your "
+              "coordinator with a reason.") % {"unit": bounce.unit.name}
+        ) from None  # fmt: skip
+
+
+class _Bounce(Exception):  # noqa: N818  # internal signal, never leaves this module
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+
+@transaction.atomic
+def _handover_request(
+    *,
+    ticket: Ticket,
+    actor: User,
+    reason: str,
+    to_unit: Unit | None,
+    to_user: User | None,
+    commitment: str,
+    commitment_hours: Decimal | None,
+) -> Handover:
+    _require_staff(actor)
+    if not workflow.is_open(ticket.status):
+        raise DomainError(_("Only an open case is handed over."))
+    if to_unit is None and to_user is None:
+        raise ValidationError({"to_unit": [_("Choose a person or a unit.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    if to_unit is None:
+        to_unit = _home_unit(to_user)
+    last = (
+        ticket.handovers.filter(status=Handover.Status.ACCEPTED)
+        .order_by("-decided_at")
+        .first()
+    )
+    if (
+        last is not None
+        and to_unit.pk == last.from_unit_id
+        and ticket.unit_id == last.to_unit_id
+    ):
+        raise _Bounce(to_unit)
+    now = timezone.now()
+    hours = get_path(
+        ticket.standard_version.parameters if ticket.standard_version else {},
+        "sla.handover_acceptance_hours",
+        None,
+    )
+    handover = Handover(
+        ticket=ticket,
+        from_user=actor,
+        from_unit=ticket.unit,
+        to_user=to_user,
+        to_unit=to_unit,
+        reason=reason,
+        commitment=commitment,
+        commitment_hours=commitment_hours,
+        requested_at=now,
+        accept_due_at=now + timedelta(hours=float(hours)) if hours else None,
+    )
+    try:
+        with transaction.atomic():
+            handover.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            _("This case already has a handover waiting for acceptance.")
+        ) from exc
+    _record(
+        ticket,
+        TicketEvent.Type.HANDOVER_REQUESTED,
+        actor,
+        data={"handover": handover.pk, "to_unit": to_unit.pk,
+              "to_user": to_user.pk if to_user else None, "reason": reason,
+              "commitment": commitment},
+    )  # fmt: skip
+    if to_user is None:  # the unit's queue may name the receiving member
+        from tickets.ownership.services import queue_assign  # imports this module
+
+        queue_assign(handover=handover)
+    return handover
+
+
+def _may_receive(handover: Handover, user: User) -> bool:
+    if handover.to_user_id:
+        return handover.to_user_id == user.pk
+    return user.units.filter(pk=handover.to_unit_id).exists()
+
+
+@transaction.atomic
+def handover_accept(*, handover: Handover, actor: User) -> Handover:
+    """The receiver takes the work: it becomes the handler and unit; the commitment clock
+    starts now; the first owner stays accountable. An acknowledged case starts."""
+    if not _may_receive(handover, actor):
+        raise PermissionDenied(_("This handover is addressed to someone else."))
+    if not workflow.is_open(handover.ticket.status):
+        raise DomainError(
+            _("This case is no longer open; the handover cannot be accepted.")
+        )
+    now = timezone.now()
+    commitment_due = (
+        now + timedelta(hours=float(handover.commitment_hours))
+        if handover.commitment_hours
+        else None
+    )
+    if not Handover.objects.filter(
+        pk=handover.pk, status=Handover.Status.REQUESTED
+    ).update(
+        status=Handover.Status.ACCEPTED,
+        decided_at=now,
+        decided_by=actor,
+        commitment_due_at=commitment_due,
+    ):
+        raise StaleObject(_("This handover was already decided."))
+    handover.refresh_from_db()
+    ticket = handover.ticket
+    Ticket.objects.filter(pk=ticket.pk).update(handler=actor, unit=handover.to_unit)
+    ticket.refresh_from_db()
+    _record(
+        ticket,
+        TicketEvent.Type.HANDOVER_ACCEPTED,
+        actor,
+        data={"handover": handover.pk},
+    )
+    if ticket.status in {TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED}:
+        ticket_transition(ticket=ticket, action=TicketAction.START, actor=actor)
+    notify(
+        recipient=ticket.first_owner,
+        kind="handover_accepted",
+        key=f"handover-accepted:{handover.pk}",
+        title=_("%(number)s was accepted by %(name)s"),
+        title_params={"number": ticket.number, "name": actor.name},
+        url=ticket.get_absolute_url(),
+    )
+    return handover
+
+
+@transaction.atomic
+def handover_reject(*, handover: Handover, actor: User, reason: str) -> Handover:
+    """The receiver refuses with a reason; the case goes to its coordinator (the receiving
+    unit's supervisor decides), never straight back."""
+    if not _may_receive(handover, actor):
+        raise PermissionDenied(_("This handover is addressed to someone else."))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    if not Handover.objects.filter(
+        pk=handover.pk, status=Handover.Status.REQUESTED
+    ).update(
+        status=Handover.Status.REJECTED,
+        decided_at=timezone.now(),
+        decided_by=actor,
+        rejection_reason=reason,
+        to_coordinator=True,
+    ):
+        raise StaleObject(_("This handover was already decided."))
+    handover.refresh_from_db()
+    ticket = handover.ticket
+    _record(
+        ticket,
+        TicketEvent.Type.HANDOVER_REJECTED,
+        actor,
+        data={"handover": handover.pk, "reason": reason},
+    )
+    for supervisor in User.objects.filter(
+        memberships__unit=handover.to_unit,
+        memberships__is_supervisor=True,
+        is_active=True,
+    ):
+        notify(
+            recipient=supervisor,
+            kind="handover_rejected",
+            key=f"handover-rejected:{handover.pk}:{supervisor.pk}",
+            title=_("Decide where %(number)s goes: rejected by %(name)s"),
+            title_params={"number": ticket.number, "name": actor.name},
+            body=reason,
+            url=ticket.get_absolute_url(),
+        )
+    return handover
+
+
+# --- SLA sweep ----------------------------------------------------------------------------------
+
+
+def _done_field(clock: str) -> str:
+    return CLOCK_DONE_FIELDS[clock]
+
+
+def _alert(
+    ticket: Ticket,
+    recipients: set[User],
+    *,
+    kind: str,
+    key: str,
+    title,
+    title_params=None,
+) -> None:
+    for person in recipients:
+        notify(recipient=person, kind=kind, key=f"{key}:{person.pk}", title=title,
+               title_params=title_params,
+               url=ticket.get_absolute_url(), email=kind != "sla_warning")  # fmt: skip
+
+
+def _supervisors(unit_id: int) -> set[User]:
+    return set(
+        User.objects.filter(
+            memberships__unit_id=unit_id,
+            memberships__is_supervisor=True,
+            is_active=True,
+        )
+    )
+
+
+def _sla_key(ticket_id: int, clock: str, step: str, reopen_count: int) -> str:
+    """The unique event key of one escalation step (a reopened case's fresh clocks
+    escalate again: one key per round)."""
+    return f"sla:{ticket_id}:{clock}:{step}" + (
+        f":r{reopen_count}" if reopen_count else ""
+    )
+
+
+def sla_sweep(*, now: datetime) -> int:
+    """Every minute: for each clock, warn at 80 % of the time (handler and first owner),
+    breach at 100 % (supervisor, level 1) and escalate at 200 % (managers, level 2). Each
+    step happens once per case and clock (unique event keys), even with two sweeps at once.
+    Set-based: only open, unpaused cases whose stored 80 % point has come and whose last
+    step is not recorded yet are read, and the steps already taken are looked up in one
+    query per clock, so a minute with nothing new costs a constant number of queries."""
+    with job_run("sla_sweep") as run:
+        open_running = (
+            Ticket.objects.filter(status__in=workflow.OPEN_STATES, has_sla=True)
+            .exclude(status__in=workflow.PAUSED_STATES)
+            .annotate(
+                round_suffix=Case(
+                    When(
+                        reopen_count__gt=0,
+                        then=Concat(Value(":r"), Cast("reopen_count", CharField())),
+                    ),
+                    default=Value(""),
+                    output_field=CharField(),
+                )
+            )
+        )
+        for clock in CLOCKS:
+            due_field, done_field = f"{clock}_due_at", _done_field(clock)
+            last_step_taken = TicketEvent.objects.filter(
+                key=Concat(
+                    Value("sla:"),
+                    Cast(OuterRef("pk"), CharField()),
+                    Value(f":{clock}:manager"),
+                    OuterRef("round_suffix"),
+                    output_field=CharField(),
+                )
+            )
+            candidates = list(
+                open_running.filter(
+                    **{f"{done_field}__isnull": True, f"{clock}_warn_at__lte": now}
+                )
+                .exclude(Exists(last_step_taken))
+                .select_related("first_owner", "handler")
+            )
+            plan = []
+            for ticket in candidates:
+                due = getattr(ticket, due_field)
+                total = (due - ticket.created_at).total_seconds()
+                elapsed = (now - ticket.created_at).total_seconds()
+                steps = ["warning"]
+                if now >= due:
+                    steps.append("breach")
+                if total > 0 and elapsed >= MANAGER_AT * total:
+                    steps.append("manager")
+                plan += [(ticket, step) for step in steps]
+            taken = set(
+                TicketEvent.objects.filter(
+                    key__in=[
+                        _sla_key(t.pk, clock, step, t.reopen_count) for t, step in plan
+                    ]
+                ).values_list("key", flat=True)
+            )
+            for ticket, step in plan:
+                if _sla_key(ticket.pk, clock, step, ticket.reopen_count) not in taken:
+                    run.items += _escalation_step(ticket, clock, step, now=now)
+    return run.items
+
+
+def _escalation_step(ticket: Ticket, clock: str, step: str, *, now: datetime) -> int:
+    """Record one escalation step once (the unique key makes a concurrent second sweep a
+    no-op) and alert the people it concerns. Returns 1 when this call recorded it."""
+    key = _sla_key(ticket.pk, clock, step, ticket.reopen_count)
+    event_type = {
+        "warning": TicketEvent.Type.SLA_WARNING,
+        "breach": TicketEvent.Type.SLA_BREACHED,
+        "manager": TicketEvent.Type.ESCALATED,
+    }[step]
+    try:
+        with transaction.atomic():
+            _record(
+                ticket,
+                event_type,
+                None,
+                data={"clock": clock, "step": step},
+                key=key,
+                at=now,
+            )
+            level = {"warning": 0, "breach": 1, "manager": 2}[step]
+            if level:
+                Ticket.objects.filter(pk=ticket.pk, escalation_level__lt=level).update(
+                    escalation_level=level
+                )
+    except IntegrityError:
+        return 0
+    owners = {ticket.first_owner} | ({ticket.handler} if ticket.handler else set())
+    title_args = {"number": ticket.number, "clock": CLOCK_LABELS[clock]}
+    if step == "warning":
+        _alert(ticket, owners, kind="sla_warning", key=key,
+               title=_("%(number)s: the %(clock)s time is 80%% used"),
+title_params=title_args)  # fmt: skip
+    elif step == "breach":
+        _alert(ticket, owners | _supervisors(ticket.unit_id), kind="sla_breached", key=key,
+               title=_("%(number)s: the %(clock)s time is breached"),
+title_params=title_args)  # fmt: skip
+    else:
+        managers = set(User.objects.filter(groups__name=Role.MANAGER, is_active=True))
+        _alert(ticket, owners | managers, kind="sla_escalated", key=key,
+               title=_("%(number)s: %(clock)s at twice its time"),
+title_params=title_args)  # fmt: skip
+    return 1
+
+
+def handover_sweep(*, now: datetime) -> int:
+    """Handovers not accepted in time expire and escalate to the receiving supervisor
+    (domain §6 rule 5); accepted commitments that passed alert the first owner and the
+    receiving supervisors (A01). Set-based on stored due times; once per handover."""
+    with job_run("handover_sweep") as run:
+        overdue = Handover.objects.filter(
+            status=Handover.Status.REQUESTED, accept_due_at__lt=now
+        ).select_related("ticket", "to_unit")
+        for handover in overdue:
+            if not Handover.objects.filter(
+                pk=handover.pk, status=Handover.Status.REQUESTED
+            ).update(status=Handover.Status.EXPIRED, decided_at=now):
+                continue
+            _record(handover.ticket, TicketEvent.Type.ESCALATED, None,
+                    data={"handover": handover.pk, "step": "handover_expired"},
+                    key=f"handover-expired:{handover.pk}", at=now)  # fmt: skip
+            recipients = _supervisors(handover.to_unit_id) | {
+                handover.ticket.first_owner
+            }
+            _alert(handover.ticket, recipients,
+                   kind="handover_expired", key=f"handover-expired:{handover.pk}",
+                   title=_("%(number)s: a handover to %(unit)s was not accepted in time"),
+title_params={"number": handover.ticket.number, "unit": handover.to_unit.name})  # fmt: skip
+            run.items += 1
+        # A01: an accepted commitment ("diagnose in 48 h") that passed without the case
+        # being resolved alerts the first owner and the receiving unit's supervisors, and
+        # counts against that unit (the event names it), once per handover.
+        missed = Handover.objects.filter(
+            status=Handover.Status.ACCEPTED,
+            commitment_due_at__lt=now,
+            ticket__resolved_at__isnull=True,
+            ticket__status__in=workflow.OPEN_STATES,
+        ).select_related("ticket__first_owner", "to_unit")
+        for handover in missed:
+            key = f"commitment-missed:{handover.pk}"
+            try:
+                with transaction.atomic():
+                    _record(handover.ticket, TicketEvent.Type.ESCALATED, None,
+                            data={"handover": handover.pk, "step": "commitment_missed",
+                                  "unit": handover.to_unit_id,
+                                  "commitment": handover.commitment},
+                            key=key, at=now)  # fmt: skip
+            except IntegrityError:
+                continue
+            recipients = _supervisors(handover.to_unit_id) | {
+                handover.ticket.first_owner
+            }
+            _alert(handover.ticket, recipients, kind="commitment_missed", key=key,
+                   title=_("%(number)s: the commitment “%(commitment)s” of %(unit)s was missed"),
+                   title_params={"number": handover.ticket.number,
+                                 "commitment": handover.commitment or "—",
+                                 "unit": handover.to_unit.name})  # fmt: skip
+            run.items += 1
+    return run.items
+
+
+@transaction.atomic
+def ticket_resolve(
+    *,
+    ticket: Ticket,
+    actor: User,
+    cause_code: str,
+    liability: str,
+    resolution: str = "",
+) -> Ticket:
+    """Record cause, liability and resolution, then resolve (the guards still apply: the
+    customer must have been told). The case then waits for its follow-up when the standard
+    covers its type."""
+    ticket_set_resolution(
+        ticket=ticket, actor=actor, cause_code=cause_code, liability=liability,
+        resolution=resolution,
+    )  # fmt: skip
+    ticket.refresh_from_db()
+    ticket = ticket_transition(ticket=ticket, action=TicketAction.RESOLVE, actor=actor)
+    coverage = get_path(
+        ticket.standard_version.parameters if ticket.standard_version else {},
+        f"followup.coverage.{ticket.type}",
+        1,
+    )
+    if coverage:
+        ticket = ticket_transition(
+            ticket=ticket, action=TicketAction.AWAIT_FOLLOW_UP, actor=None
+        )
+    ticket_id = ticket.pk
+    transaction.on_commit(
+        lambda: signals.ticket_resolved.send(
+            sender=Ticket, ticket_id=ticket_id, awaiting_follow_up=bool(coverage)
+        )
+    )
+    return ticket
+
+
+def ticket_pause(*, ticket: Ticket, actor: User, reason: str, note: str = "") -> Ticket:
+    """Wait for parts or for the customer (SLA clocks pause)."""
+    actions = {
+        "parts": TicketAction.PAUSE_PARTS,
+        "customer": TicketAction.PAUSE_CUSTOMER,
+    }
+    if reason not in actions:
+        raise ValidationError({"reason": [_("Choose “parts” or “customer”.")]})
+    return ticket_transition(
+        ticket=ticket, action=actions[reason], actor=actor, note=note
+    )
+
+
+@transaction.atomic
+def ticket_record_follow_up(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    outcome: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> Ticket:
+    """Record a follow-up outcome on the case (called by the follow-up loop): "satisfied"
+    or "dissatisfied" complete it; "unreachable" completes it only with a supervisor's
+    note (domain §6 close guard). Unreachable is never counted as satisfied."""
+    if outcome not in {"satisfied", "dissatisfied", "unreachable"}:
+        raise ValidationError({"outcome": [_("Unknown follow-up outcome.")]})
+    if outcome == "unreachable" and not (
+        note.strip()
+        and actor is not None
+        and actor.has_role(Role.SUPERVISOR, Role.MANAGER)
+    ):
+        raise ValidationError(
+            {
+                "note": [
+                    _(
+                        "An unreachable customer needs a supervisor's note to close the case."
+                    )
+                ]
+            }
+        )
+    at = at or timezone.now()
+    if outcome in {"satisfied", "unreachable"}:
+        Ticket.objects.filter(pk=ticket.pk).update(follow_up_completed_at=at)
+        ticket.follow_up_completed_at = at
+    _record(
+        ticket,
+        TicketEvent.Type.FOLLOW_UP,
+        actor,
+        data={"outcome": outcome, "note": note},
+        at=at,
+    )
+    return ticket

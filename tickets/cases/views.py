@@ -1,0 +1,290 @@
+"""Staff pages of the tickets app: the queue, the intake form and the case page with its
+lifecycle buttons, handovers, informing the customer, resolving and notes."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftersales.exceptions import DomainError
+from aftersales.forms import form_errors_message
+from aftersales.views import staff_required
+from customers import selectors as archive_selectors
+from portal import selectors as portal_selectors
+from tickets import entitlement, workflow
+from tickets.attachments import views as attachment_views
+from tickets.cases import selectors, services
+from tickets.cases.filters import TicketQueueFilterSet
+from tickets.cases.forms import (
+    CommentForm,
+    HandoverForm,
+    InformForm,
+    ResolveForm,
+    TicketForm,
+)
+from tickets.models import Handover
+from tickets.ownership import views as ownership_views
+from tickets.recourse import views as recourse_views
+from tickets.repairs import views as repair_views
+
+QUEUE_SORTS = {
+    "-created": ("-created_at", "-pk"),
+    "created": ("created_at", "pk"),
+    "priority": ("priority", "-created_at", "-pk"),
+    "resolve_due": ("resolve_due_at", "-pk"),
+}
+
+
+@staff_required
+def ticket_list(request):
+    """My cases, my units, awaiting my acceptance, due today, overdue, or all I may see;
+    filtered (status, type, priority), sorted and searched. Every choice lives in the URL,
+    so a queue can be bookmarked or shared."""
+    view = request.GET.get("view", "mine")
+    q = request.GET.get("q", "")
+    sort = request.GET.get("sort", "-created")
+    if sort not in QUEUE_SORTS:
+        sort = "-created"
+    now = timezone.now()
+    tickets = selectors.ticket_list(user=request.user, view=view, q=q, now=now)
+    filterset = TicketQueueFilterSet(request.GET, queryset=tickets)
+    if filterset.is_valid():
+        tickets = filterset.qs
+    page = Paginator(tickets.order_by(*QUEUE_SORTS[sort]), 25).get_page(
+        request.GET.get("page")
+    )
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return render(
+        request,
+        "tickets/ticket_list.html",
+        {
+            "page": page,
+            "view": view,
+            "q": q,
+            "sort": sort,
+            "now": now,
+            "filter_form": filterset.form,
+            "querystring": keep.urlencode(),
+        },
+    )
+
+
+# The panels of other concerns on the case page; each offers `panel_context(request, ticket)`
+# (templates/tickets/_<concern>_panel.html).
+PANELS = (repair_views, recourse_views, attachment_views, ownership_views)
+
+
+@staff_required
+def ticket_detail(request, number: str):
+    """The case: status, owners, pinned standard, clocks, timeline, allowed actions."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    panels: dict = {}
+    for panel in PANELS:
+        panels.update(panel.panel_context(request, ticket))
+    return render(
+        request,
+        "tickets/ticket_detail.html",
+        {
+            **panels,
+            "ticket": ticket,
+            "events": selectors.ticket_events(ticket=ticket),
+            "actions": workflow.allowed_actions(
+                ticket.status, roles=set(request.user.role_names)
+            ),
+            "handovers": selectors.pending_handovers(ticket=ticket),
+            "now": timezone.now(),
+            "clocks": selectors.ticket_clocks(ticket=ticket, now=timezone.now()),
+            "linked_cases": selectors.linked_cases(ticket=ticket),
+            "tracking_url": portal_selectors.portal_tracking_url(
+                ticket=ticket, site_url=request.build_absolute_uri("/")
+            ),
+            "is_open": workflow.is_open(ticket.status),
+            "handover_form": HandoverForm(),
+            "entitlement_options": [
+                entitlement.OPTION_LABELS.get(o, o)
+                for o in ticket.entitlement.get("options", [])
+            ],
+            "entitlement_reasons": [
+                entitlement.describe(r) for r in ticket.entitlement.get("reasons", [])
+            ],
+            "inform_form": InformForm(),
+            "resolve_form": ResolveForm(
+                initial={"liability": ticket.liability or "none"}
+            ),
+            "comment_form": CommentForm(),
+            "can_resolve": "resolve"
+            in workflow.allowed_actions(
+                ticket.status, roles=set(request.user.role_names)
+            ),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def ticket_action(request, number: str):
+    """Fire a lifecycle action from the case page."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    try:
+        services.ticket_transition(
+            ticket=ticket,
+            action=request.POST.get("action", ""),
+            actor=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(
+            request, " ".join(m for ms in exc.message_dict.values() for m in ms)
+        )
+    else:
+        messages.success(request, _("Done."))
+    return redirect(ticket)
+
+
+@staff_required
+def ticket_create(request):
+    """Log a case in seconds: find the customer (phone, name, serial…), pick the product,
+    type and priority, describe the fault. You become its first owner."""
+    q = request.GET.get("q", "")
+    customer = None
+    if request.GET.get("customer"):
+        customer = archive_selectors.customer_get(
+            user=request.user, pk=int(request.GET["customer"])
+        )
+    matches = (
+        archive_selectors.customer_list(user=request.user, q=q)[:10]
+        if q and customer is None
+        else []
+    )
+    form = TicketForm(request.POST or None, customer=customer)
+    if request.method == "POST" and customer is not None and form.is_valid():
+        try:
+            ticket = services.ticket_open(
+                actor=request.user, customer=customer, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                _("Case %(number)s opened; you are its first owner.")
+                % {"number": ticket.number},
+            )
+            return redirect(ticket)
+    return render(
+        request,
+        "tickets/ticket_form.html",
+        {"q": q, "matches": matches, "customer": customer, "form": form},
+    )
+
+
+@staff_required
+@require_POST
+def ticket_handover(request, number: str):
+    """Request a handover to a unit or person."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = HandoverForm(request.POST)
+    if not form.is_valid():
+        form_errors_message(request, form)
+        return redirect(ticket)
+    try:
+        services.handover_request(
+            ticket=ticket, actor=request.user, **form.cleaned_data
+        )
+    except (DomainError, ValidationError) as exc:
+        messages.error(
+            request,
+            " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc),
+        )
+    else:
+        messages.success(request, _("Handover requested."))
+    return redirect(ticket)
+
+
+@staff_required
+@require_POST
+def handover_decide(request, pk: int):
+    """Accept or reject (with a reason) a handover addressed to me or my unit."""
+    handover = get_object_or_404(
+        Handover.objects.select_related("ticket"),
+        pk=pk,
+        status=Handover.Status.REQUESTED,
+    )
+    try:
+        if request.POST.get("decision") == "accept":
+            services.handover_accept(handover=handover, actor=request.user)
+            messages.success(request, _("You took over the case."))
+        else:
+            services.handover_reject(
+                handover=handover,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("Handover rejected; the coordinator decides."))
+    except PermissionDenied:
+        messages.error(request, _("This handover is addressed to someone else."))
+    except (DomainError, ValidationError) as exc:
+        messages.error(
+            request,
+            " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc),
+        )
+    return redirect(handover.ticket)
+
+
+@staff_required
+@require_POST
+def ticket_inform(request, number: str):
+    """Record what the customer was told."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = InformForm(request.POST)
+    if form.is_valid():
+        services.ticket_inform_customer(
+            ticket=ticket, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, _("Recorded: the customer was informed."))
+    else:
+        form_errors_message(request, form)
+    return redirect(ticket)
+
+
+@staff_required
+@require_POST
+def ticket_resolve(request, number: str):
+    """Resolve with cause, liability and resolution."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        form_errors_message(request, form)
+        return redirect(ticket)
+    try:
+        services.ticket_resolve(ticket=ticket, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(
+            request, " ".join(m for ms in exc.message_dict.values() for m in ms)
+        )
+    else:
+        messages.success(request, _("Resolved."))
+    return redirect(ticket)
+
+
+@staff_required
+@require_POST
+def ticket_comment(request, number: str):
+    """Add an internal note or a customer-visible reply."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.ticket_comment(ticket=ticket, actor=request.user, **form.cleaned_data)
+    else:
+        form_errors_message(request, form)
+    return redirect(ticket)

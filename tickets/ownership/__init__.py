@@ -1,0 +1,1 @@
+"""First-owner transfers, the orphan sweep and unit queues with automatic assignment."""

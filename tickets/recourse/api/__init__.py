@@ -1,0 +1,1 @@
+"""API of the tickets recourse concern (serializers and views; routes in tickets/api/urls.py)."""

@@ -1,0 +1,1 @@
+"""Repair records, field visits, offers below the entitlement and the legal-clock sweep."""
