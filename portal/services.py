@@ -32,6 +32,7 @@ from customers import services as archive_services
 from customers.models import Contact, Customer, OwnedProduct, ProductModel
 from portal import selectors as portal_selectors
 from tickets.attachments import services as attachments
+from tickets.cases import selectors as case_selectors
 from tickets.cases.services import _record, ticket_open
 from tickets.models import Ticket, TicketEvent
 from tickets.ownership import services as ownership
@@ -72,7 +73,7 @@ def _now() -> float:
 
 def _link(ticket: Ticket) -> str:
     """The absolute tracking link of a case for a message (settings.AFTERSALES_BASE_URL)."""
-    return portal_selectors.portal_tracking_url(
+    return case_selectors.portal_tracking_url(
         ticket=ticket, site_url=settings.AFTERSALES_BASE_URL
     )
 
@@ -354,7 +355,7 @@ def _send_tracking_link(*, ticket: Ticket, channel: str, contact: str) -> None:
     body = gettext(
         "We received your request %(number)s. Follow it and reply here: %(url)s "
         "(this link is valid for %(days)s days; keep it private)."
-    ) % {"number": ticket.number, "url": url, "days": portal_selectors.tracking_days()}
+    ) % {"number": ticket.number, "url": url, "days": case_selectors.tracking_days()}
     outbox_enqueue(
         channel=channel,
         to=contact,
@@ -424,7 +425,7 @@ def portal_links_send(*, channel: str, contact: str) -> int:
     lines = [f"{ticket.number}: {_link(ticket)}" for ticket in tickets]
     body = gettext(
         "Your requests (each link is valid for %(days)s days; keep them private):"
-    ) % {"days": portal_selectors.tracking_days()}
+    ) % {"days": case_selectors.tracking_days()}
     outbox_enqueue(
         channel=channel,
         to=contact,

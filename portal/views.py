@@ -34,6 +34,7 @@ from portal.forms import (
     LinksForm,
     ReplyForm,
 )
+from tickets.cases import selectors as case_selectors
 from tickets.models import Attachment, Ticket
 
 PENDING = "portal_pending"  # session: the contact a code was sent to
@@ -134,7 +135,7 @@ def _case_context(request, ticket: Ticket, *, reply_url: str, file_url_name: str
         "reply_url": reply_url,
         "file_url_name": file_url_name,
         "can_reply": not _is_staff(request),
-        "tracking_days": selectors.tracking_days(),
+        "tracking_days": case_selectors.tracking_days(),
         "form": form,
         **kw,
     }
@@ -323,7 +324,7 @@ def complaint_details(request):
                     )
                     % {"number": ticket.number, "contact": value},
                 )
-                return redirect(selectors.portal_tracking_url(ticket=ticket))
+                return redirect(case_selectors.portal_tracking_url(ticket=ticket))
     return render(request, template, {**context, "form": form})
 
 
@@ -334,8 +335,8 @@ def _from_token(request, token: str) -> Ticket | HttpResponse:
     """The case of a tracking link, or the friendly page of a bad (404) or expired (410)
     link."""
     try:
-        return selectors.ticket_get_by_token(token=token)
-    except selectors.TrackingLinkExpired:
+        return case_selectors.ticket_get_by_token(token=token)
+    except case_selectors.TrackingLinkExpired:
         return render(
             request, "portal/tracking_gone.html", {"expired": True}, status=410
         )

@@ -11,9 +11,9 @@ from aftersales.models import OutboxMessage
 from aftersales.outbox import LocmemSmsBackend
 from customers import services as archive_services
 from customers.models import Party
-from portal import selectors as portal_selectors
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.portal.test_portal import png_bytes
+from tickets.cases import selectors as case_selectors
 from tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,7 +78,7 @@ def test_visitor_files_a_complaint_and_follows_it(page: Page, live_server, setti
     assert link == page.url
     sent = OutboxMessage.objects.get(key=f"portal-tracking:{ticket.pk}")
     token = re.search(r"/portal/t/([^/]+)/", sent.body).group(1)
-    assert portal_selectors.ticket_get_by_token(token=token) == ticket
+    assert case_selectors.ticket_get_by_token(token=token) == ticket
 
     page.get_by_label("Your message").fill("I am home after 6 pm.")
     page.get_by_role("button", name="Send", exact=True).click()

@@ -19,13 +19,13 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from aftersales.models import Notification, OutboxMessage
 from customers.models import Contact, Customer, OwnedProduct
-from portal import selectors as portal_selectors
 from portal import services as portal
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.customers.factories import customer, product, product_model
 from tests.customers.factories import service_standard_in_force as standard_in_force
 from tests.tickets.factories import open_ticket
 from tickets.attachments import services as attachments
+from tickets.cases import selectors as case_selectors
 from tickets.cases.services import (
     handover_accept,
     handover_request,
@@ -337,7 +337,7 @@ def test_complaint_opens_a_portal_case_for_a_new_customer_with_the_product(
     link = OutboxMessage.objects.get(key=f"portal-tracking:{ticket.pk}")
     assert (link.channel, link.to) == ("sms", PHONE)
     sent_link = re.search(r"http://\S+/portal/t/([^/]+)/", link.body)
-    assert portal_selectors.ticket_get_by_token(token=sent_link.group(1)) == ticket
+    assert case_selectors.ticket_get_by_token(token=sent_link.group(1)) == ticket
     assert ticket.number in link.body
 
 
@@ -558,7 +558,7 @@ def case(intake, agent_user):
 
 
 def tracking_url(ticket) -> str:
-    return portal_selectors.portal_tracking_url(ticket=ticket)
+    return case_selectors.portal_tracking_url(ticket=ticket)
 
 
 def test_tracking_page_shows_status_and_only_public_events(client, case, agent_user):
@@ -579,8 +579,8 @@ def test_tracking_page_shows_status_and_only_public_events(client, case, agent_u
 
 
 def test_tracking_token_is_signed_and_names_the_case(case):
-    token = portal_selectors.tracking_token(ticket=case)
-    assert portal_selectors.ticket_get_by_token(token=token) == case
+    token = case_selectors.tracking_token(ticket=case)
+    assert case_selectors.ticket_get_by_token(token=token) == case
     payload, stamp, signature = token.split(":")
     assert len(signature) >= 43  # an HMAC-SHA256, not something to guess
 
@@ -589,7 +589,7 @@ def test_tracking_token_is_signed_and_names_the_case(case):
 def test_tampered_tracking_link_is_a_friendly_404(client, case, tamper):
     from django.core import signing
 
-    token = portal_selectors.tracking_token(ticket=case)
+    token = case_selectors.tracking_token(ticket=case)
     if tamper == "flip":
         token = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     elif tamper == "other-salt":
@@ -709,7 +709,7 @@ def test_public_files_download_by_link_and_internal_ones_do_not(
     hidden = attachments.attachment_add(
         ticket=case, actor=agent_user, file=photo("hidden.png"), public=False
     )
-    token = portal_selectors.tracking_token(ticket=case)
+    token = case_selectors.tracking_token(ticket=case)
     page = client.get(reverse("portal:tracking", args=[token]))
     assertContains(page, "shown.png")
     assertNotContains(page, "hidden.png")
@@ -742,12 +742,12 @@ def test_tracking_page_query_count_is_flat(
 
 
 def test_staff_can_get_a_case_tracking_link(case):
-    url = portal_selectors.portal_tracking_url(
+    url = case_selectors.portal_tracking_url(
         ticket=case, site_url="https://service.example.com/"
     )
     assert url.startswith("https://service.example.com/portal/t/")
     token = url.removeprefix("https://service.example.com/portal/t/").strip("/")
-    assert portal_selectors.ticket_get_by_token(token=token) == case
+    assert case_selectors.ticket_get_by_token(token=token) == case
 
 
 # --- Lost links -------------------------------------------------------------------------------
@@ -763,7 +763,7 @@ def test_links_are_sent_again_to_a_known_contact_only(client, case):
     assert message.to == PHONE
     assert case.number in message.body
     token = re.search(r"/portal/t/([^/]+)/", message.body).group(1)
-    assert portal_selectors.ticket_get_by_token(token=token) == case
+    assert case_selectors.ticket_get_by_token(token=token) == case
 
 
 # --- Signed-in customers, staff, anonymous ------------------------------------------------------
@@ -899,7 +899,7 @@ def test_case_pages_need_sign_in(client, case):
 
 
 def test_portal_pages_in_chinese(client, case):
-    token = portal_selectors.tracking_token(ticket=case)
+    token = case_selectors.tracking_token(ticket=case)
     response = client.get(f"/zh-hans/portal/t/{token}/")
     assert response.status_code == 200
     assert '<html lang="zh-hans"' in response.content.decode()

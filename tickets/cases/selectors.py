@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core import signing
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from aftersales.models import Unit, User
@@ -159,4 +163,53 @@ def pending_handovers(*, ticket: Ticket) -> QuerySet[Handover]:
     """Handovers of the case waiting for acceptance."""
     return ticket.handovers.filter(status=Handover.Status.REQUESTED).select_related(
         "to_unit", "to_user", "from_user"
+    )
+
+
+# --- The customer's tracking link (shown on the case page, opened on the portal) ----------
+
+TRACKING_SALT = "aftersales.portal.tracking"
+TRACKING_DAYS_DEFAULT = 90
+
+
+class TrackingLinkExpired(Exception):  # noqa: N818  # the domain's word for the case
+    """A genuine tracking link whose validity period has passed."""
+
+
+def tracking_days() -> int:
+    """How long a tracking link stays valid (settings.AFTERSALES_PORTAL_TRACKING_DAYS)."""
+    return int(
+        getattr(settings, "AFTERSALES_PORTAL_TRACKING_DAYS", TRACKING_DAYS_DEFAULT)
+    )
+
+
+def tracking_token(*, ticket: Ticket) -> str:
+    """An unguessable, expiring token for the case: its id, HMAC-signed with the secret key
+    and a salt, with the time it was issued (checked against `tracking_days()`)."""
+    return signing.dumps({"t": ticket.pk}, salt=TRACKING_SALT)
+
+
+def portal_tracking_url(*, ticket: Ticket, site_url: str = "") -> str:
+    """The customer's tracking link of a case (a fresh token), e.g. for staff to copy;
+    absolute when `site_url` ("https://host") is given."""
+    path = reverse("portal:tracking", args=[tracking_token(ticket=ticket)])
+    return f"{site_url.rstrip('/')}{path}"
+
+
+def ticket_get_by_token(*, token: str) -> Ticket:
+    """The case a tracking token names. A tampered or unknown token is a 404; a genuine
+    but expired one raises TrackingLinkExpired."""
+    try:
+        payload = signing.loads(
+            token, salt=TRACKING_SALT, max_age=timedelta(days=tracking_days())
+        )
+    except signing.SignatureExpired as exc:
+        raise TrackingLinkExpired from exc
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+    ticket_id = payload.get("t") if isinstance(payload, dict) else None
+    if not isinstance(ticket_id, int):
+        raise Http404
+    return get_object_or_404(
+        Ticket.objects.select_related("product__model", "customer"), pk=ticket_id
     )

@@ -13,10 +13,10 @@ from aftersales.exceptions import DomainError
 from aftersales.forms import form_errors_message
 from aftersales.views import staff_required
 from customers import selectors as archive_selectors
-from portal import selectors as portal_selectors
 from tickets import entitlement, workflow
 from tickets.attachments import views as attachment_views
 from tickets.cases import selectors, services
+from tickets.cases import selectors as case_selectors
 from tickets.cases.filters import TicketQueueFilterSet
 from tickets.cases.forms import (
     CommentForm,
@@ -99,7 +99,7 @@ def ticket_detail(request, number: str):
             "now": timezone.now(),
             "clocks": selectors.ticket_clocks(ticket=ticket, now=timezone.now()),
             "linked_cases": selectors.linked_cases(ticket=ticket),
-            "tracking_url": portal_selectors.portal_tracking_url(
+            "tracking_url": case_selectors.portal_tracking_url(
                 ticket=ticket, site_url=request.build_absolute_uri("/")
             ),
             "is_open": workflow.is_open(ticket.status),
