@@ -29,8 +29,8 @@ from customers import services as archive_services
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.customers.factories import customer
 from tests.tickets.factories import open_ticket, service_standard
-from tickets.api import urls as api_urls
 from tickets.attachments import selectors, services
+from tickets.attachments.api import urls as attachment_api_urls
 from tickets.models import Attachment, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -554,7 +554,7 @@ def test_api_list_query_count_is_flat(case, agent_user, django_assert_max_num_qu
 def test_the_schema_builds_for_the_attachment_routes():
     """Only these routes: the whole schema is checked elsewhere."""
     generator = SchemaGenerator(
-        patterns=[path("api/v1/", include(api_urls._attachments.urls))]
+        patterns=[path("api/v1/", include(attachment_api_urls.urlpatterns))]
     )
     paths = generator.get_schema(request=None, public=True)["paths"]
     assert set(paths) == {
