@@ -33,7 +33,8 @@ from customers.models import Contact, Customer, OwnedProduct, ProductModel
 from portal import selectors as portal_selectors
 from tickets.attachments import services as attachments
 from tickets.cases import selectors as case_selectors
-from tickets.cases.services import _record, ticket_open
+from tickets.cases.services import ticket_open
+from tickets.events import ticket_event_record
 from tickets.models import Ticket, TicketEvent
 from tickets.ownership import services as ownership
 
@@ -384,7 +385,7 @@ def portal_reply(*, actor: User | None, ticket: Ticket, body: str) -> TicketEven
         raise ValidationError(
             {"body": [_("At most %(n)s characters, please.") % {"n": REPLY_MAX_LENGTH}]}
         )
-    event = _record(
+    event = ticket_event_record(
         ticket,
         TicketEvent.Type.COMMENT,
         actor,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.models import User
 from aftersales.services import notify
 from customers.models import Customer
-from tickets.cases.services import _record
+from tickets.events import ticket_event_record
 from tickets.models import Attachment, Ticket, TicketEvent
 
 __all__ = [
@@ -191,7 +191,7 @@ def attachment_add(
     )
     try:
         attachment.save()
-        _record(
+        ticket_event_record(
             ticket,
             TicketEvent.Type.ATTACHMENT,
             actor,

@@ -26,6 +26,7 @@ from standards import selectors as standard_selectors
 from standards import sla
 from standards.parameters import get_path
 from tickets import entitlement, signals, workflow
+from tickets.events import ticket_event_record
 from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus
 
@@ -39,28 +40,6 @@ CLOCK_LABELS = {
 SAFETY_PRIORITY = "P1"
 WARN_AT = Decimal("0.8")  # domain §6: warn at 80 % of a due time
 MANAGER_AT = 2  # … escalate to the manager at 2 × the target
-
-
-def _record(
-    ticket: Ticket,
-    type_: str,
-    actor: User | None,
-    *,
-    data: dict[str, Any] | None = None,
-    public: bool = False,
-    key: str | None = None,
-    at: datetime | None = None,
-) -> TicketEvent:
-    """The one writer of the timeline (append-only)."""
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        type=type_,
-        actor=actor,
-        at=at or timezone.now(),
-        data=data or {},
-        public=public,
-        key=key,
-    )
 
 
 def _require_staff(actor: User) -> None:
@@ -164,7 +143,7 @@ def ticket_open(
         ]
     )
     ticket_compute_entitlement(ticket=ticket)
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.OPENED,
         actor,
@@ -354,7 +333,7 @@ def ticket_transition(
         fields["resolve_warn_at"] = fresh["resolve_warn_at"]
     old = _set_status(ticket, target, **fields)
     ticket.refresh_from_db()
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.STATUS_CHANGED,
         actor,
@@ -396,7 +375,7 @@ def ticket_set_resolution(
     Ticket.objects.filter(pk=ticket.pk).update(
         cause_code=cause_code, liability=liability, resolution=resolution
     )
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.COMMENT,
         actor,
@@ -419,7 +398,7 @@ def ticket_inform_customer(*, ticket: Ticket, actor: User, message: str) -> Tick
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
     for name, value in fields.items():
         setattr(ticket, name, value)
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.CUSTOMER_INFORMED,
         actor,
@@ -437,7 +416,7 @@ def ticket_comment(
     _require_staff(actor)
     if not body.strip():
         raise ValidationError({"body": [_("Write something.")]})
-    return _record(
+    return ticket_event_record(
         ticket, TicketEvent.Type.COMMENT, actor, data={"body": body}, public=public
     )
 
@@ -533,7 +512,7 @@ def _handover_request(
         raise DomainError(
             _("This case already has a handover waiting for acceptance.")
         ) from exc
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.HANDOVER_REQUESTED,
         actor,
@@ -583,7 +562,7 @@ def handover_accept(*, handover: Handover, actor: User) -> Handover:
     ticket = handover.ticket
     Ticket.objects.filter(pk=ticket.pk).update(handler=actor, unit=handover.to_unit)
     ticket.refresh_from_db()
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.HANDOVER_ACCEPTED,
         actor,
@@ -622,7 +601,7 @@ def handover_reject(*, handover: Handover, actor: User, reason: str) -> Handover
         raise StaleObject(_("This handover was already decided."))
     handover.refresh_from_db()
     ticket = handover.ticket
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.HANDOVER_REJECTED,
         actor,
@@ -760,7 +739,7 @@ def _escalation_step(ticket: Ticket, clock: str, step: str, *, now: datetime) ->
     }[step]
     try:
         with transaction.atomic():
-            _record(
+            ticket_event_record(
                 ticket,
                 event_type,
                 None,
@@ -806,7 +785,7 @@ def handover_sweep(*, now: datetime) -> int:
                 pk=handover.pk, status=Handover.Status.REQUESTED
             ).update(status=Handover.Status.EXPIRED, decided_at=now):
                 continue
-            _record(handover.ticket, TicketEvent.Type.ESCALATED, None,
+            ticket_event_record(handover.ticket, TicketEvent.Type.ESCALATED, None,
                     data={"handover": handover.pk, "step": "handover_expired"},
                     key=f"handover-expired:{handover.pk}", at=now)  # fmt: skip
             recipients = _supervisors(handover.to_unit_id) | {
@@ -830,7 +809,7 @@ title_params={"number": handover.ticket.number, "unit": handover.to_unit.name}) 
             key = f"commitment-missed:{handover.pk}"
             try:
                 with transaction.atomic():
-                    _record(handover.ticket, TicketEvent.Type.ESCALATED, None,
+                    ticket_event_record(handover.ticket, TicketEvent.Type.ESCALATED, None,
                             data={"handover": handover.pk, "step": "commitment_missed",
                                   "unit": handover.to_unit_id,
                                   "commitment": handover.commitment},
@@ -930,7 +909,7 @@ def ticket_record_follow_up(
     if outcome in {"satisfied", "unreachable"}:
         Ticket.objects.filter(pk=ticket.pk).update(follow_up_completed_at=at)
         ticket.follow_up_completed_at = at
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.FOLLOW_UP,
         actor,

@@ -41,7 +41,7 @@ from aftersales.models import Membership, Unit, User
 from aftersales.roles import Role
 from aftersales.services import job_run, notify
 from tickets import workflow
-from tickets.cases.services import _record
+from tickets.events import ticket_event_record
 from tickets.models import Handover, OwnershipTransfer, Ticket, TicketEvent, UnitQueue
 
 __all__ = [
@@ -140,7 +140,7 @@ def transfer_request(
             {"ticket": [_("This case already has an ownership transfer waiting for an "
                           "answer.")]}
         ) from exc  # fmt: skip
-    _record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
+    ticket_event_record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
             data={"transfer": transfer.pk, "step": "requested",
                   "from_user": transfer.from_user_id, "to_user": to_user.pk,
                   "note": transfer.reason})  # fmt: skip
@@ -190,7 +190,7 @@ def transfer_accept(*, transfer: OwnershipTransfer, actor: User) -> OwnershipTra
             ).update(handler=actor, unit=unit)
         )
         ticket.refresh_from_db()
-    _record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
+    ticket_event_record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
             data={"transfer": transfer.pk, "step": "accepted",
                   "from_user": transfer.from_user_id, "to_user": actor.pk,
                   "handler_moved": handler_moved})  # fmt: skip
@@ -218,7 +218,7 @@ def transfer_reject(
         transfer, OwnershipTransfer.Status.REJECTED, rejection_reason=reason.strip()
     )
     ticket = transfer.ticket
-    _record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
+    ticket_event_record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
             data={"transfer": transfer.pk, "step": "rejected",
                   "to_user": actor.pk, "note": transfer.rejection_reason})  # fmt: skip
     _notify_people(
@@ -240,7 +240,7 @@ def transfer_cancel(*, transfer: OwnershipTransfer, actor: User) -> OwnershipTra
         raise PermissionDenied(_("Only the person who asked withdraws a transfer."))
     _decide(transfer, OwnershipTransfer.Status.CANCELLED)
     ticket = transfer.ticket
-    _record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
+    ticket_event_record(ticket, TicketEvent.Type.OWNERSHIP_TRANSFER, actor,
             data={"transfer": transfer.pk, "step": "cancelled",
                   "to_user": transfer.to_user_id})  # fmt: skip
     _notify_people(
@@ -310,7 +310,7 @@ def orphan_sweep(*, now: datetime) -> int:
             event_key = _orphan_key(ticket.pk, ticket.first_owner_id)
             try:
                 with transaction.atomic():
-                    _record(ticket, TicketEvent.Type.ORPHANED, None,
+                    ticket_event_record(ticket, TicketEvent.Type.ORPHANED, None,
                             data={"first_owner": ticket.first_owner_id},
                             key=event_key, at=now)  # fmt: skip
             except IntegrityError:
@@ -448,7 +448,7 @@ def queue_assign(*, handover: Handover) -> User | None:
         return None
     handover.to_user = member
     ticket = handover.ticket
-    _record(ticket, TicketEvent.Type.ASSIGNED, None,
+    ticket_event_record(ticket, TicketEvent.Type.ASSIGNED, None,
             data={"handover": handover.pk, "to_user": member.pk,
                   "to_unit": handover.to_unit_id, "mode": queue.mode})  # fmt: skip
     _notify_people(

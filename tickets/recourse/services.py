@@ -40,7 +40,7 @@ from aftersales.services import job_run, notify
 from customers.models import Party
 from standards.parameters import get_path
 from tickets import workflow
-from tickets.cases.services import _record
+from tickets.events import ticket_event_record
 from tickets.models import (
     Attachment,
     Compensation,
@@ -242,7 +242,7 @@ def compensation_record(
     )
     compensation.full_clean(exclude=["recourse_claim"])
     compensation.save()
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.COMPENSATION,
         actor,
@@ -304,7 +304,7 @@ def compensation_approve(
     ):
         raise StaleObject(_("This compensation was approved already."))
     compensation.refresh_from_db()
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.COMPENSATION,
         actor,
@@ -396,7 +396,7 @@ def _cover(
                 pk=compensation.pk, recourse_claim__isnull=True
             ).update(recourse_claim=claim):
                 raise _AlreadyCovered
-            _record(
+            ticket_event_record(
                 ticket,
                 TicketEvent.Type.RECOURSE,
                 actor,
@@ -455,7 +455,7 @@ def claim_create(
     claim.save()
     claim.number = _claim_number(claim)
     claim.save(update_fields=["number"])
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.RECOURSE,
         actor,
@@ -541,7 +541,7 @@ def claim_update(
         claim.evidence.set(evidence)
     claim.refresh_from_db()
     changed = sorted([*fields, *(["evidence"] if evidence is not None else [])])
-    _record(
+    ticket_event_record(
         claim.ticket,
         TicketEvent.Type.RECOURSE,
         actor,
@@ -627,7 +627,7 @@ def claim_transition(
     ):
         raise StaleObject()
     claim.refresh_from_db()
-    _record(
+    ticket_event_record(
         claim.ticket,
         TicketEvent.Type.RECOURSE,
         actor,
@@ -733,7 +733,7 @@ def _remind(claim: RecourseClaim, *, today: date, now: datetime) -> int:
     ):
         return 0
     key = f"claim-reminder:{claim.pk}:{today.isoformat()}"
-    _record(
+    ticket_event_record(
         claim.ticket,
         TicketEvent.Type.RECOURSE,
         None,
@@ -775,7 +775,7 @@ def _warn_limitation(
     key = f"claim-limitation:{claim.pk}:{threshold}"
     try:
         with transaction.atomic():
-            _record(
+            ticket_event_record(
                 claim.ticket,
                 TicketEvent.Type.RECOURSE,
                 None,

@@ -48,12 +48,12 @@ from standards import selectors as standard_selectors
 from standards.models import StandardVersion
 from tickets import entitlement, workflow
 from tickets.cases.services import (
-    _record,
     _require_staff,
     _supervisors,
     ticket_compute_entitlement,
     ticket_transition,
 )
+from tickets.events import ticket_event_record
 from tickets.models import FieldVisit, Offer, Repair, Ticket, TicketEvent
 from tickets.repairs.selectors import (
     conduct_checklist,
@@ -155,7 +155,7 @@ def _recompute(
         return False
     try:
         with transaction.atomic():
-            event = _record(
+            event = ticket_event_record(
                 ticket,
                 TicketEvent.Type.ENTITLEMENT_CHANGED,
                 actor,
@@ -306,7 +306,7 @@ def repair_record(
     )
     repair.full_clean()
     repair.save()
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.REPAIR,
         actor,
@@ -365,7 +365,7 @@ def repair_finish(
     ).get(pk=repair.ticket_id)
     repair.ticket = ticket
     days = repair_days(started_on=repair.started_on, ended_on=ended_on, as_of=ended_on)
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.REPAIR,
         actor,
@@ -412,7 +412,7 @@ def visit_schedule(
         appointment_end=appointment_end,
         created_by=actor,
     )
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.VISIT,
         actor,
@@ -527,7 +527,7 @@ def visit_complete(
     )
     if stamped:
         ticket.onsite_at = arrived_at
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.VISIT,
         actor,
@@ -580,7 +580,7 @@ def offer_make(*, ticket: Ticket, actor: User, option: str, reason: str = "") ->
         offered_by=actor,
         offered_at=timezone.now(),
     )
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.OFFER,
         actor,
@@ -632,7 +632,7 @@ def offer_decide(*, offer: Offer, actor: User, approve: bool, note: str = "") ->
         raise StaleObject(_("This offer is not waiting for a decision."))
     offer.refresh_from_db()
     ticket = offer.ticket
-    _record(
+    ticket_event_record(
         ticket,
         TicketEvent.Type.OFFER_DECIDED,
         actor,
@@ -796,7 +796,7 @@ def _closing_windows(
             key = f"legal-window:{ticket.pk}:{window}"
             try:
                 with transaction.atomic():
-                    _record(ticket, TicketEvent.Type.LEGAL_DEADLINE, None,
+                    ticket_event_record(ticket, TicketEvent.Type.LEGAL_DEADLINE, None,
                             data={"window": window, "option": option,
                                   "last_day": last_day.isoformat()},
                             key=key, at=now)  # fmt: skip
@@ -934,7 +934,7 @@ def _repair_limits(
                 key = f"repair-limit:{repair.pk}:{rule}"
                 try:
                     with transaction.atomic():
-                        _record(ticket, TicketEvent.Type.LEGAL_DEADLINE, None,
+                        ticket_event_record(ticket, TicketEvent.Type.LEGAL_DEADLINE, None,
                                 data={"repair": repair.pk, "rule": rule,
                                       "limit_days": limit, "days": days},
                                 key=key, at=now)  # fmt: skip
