@@ -5,14 +5,6 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _sync_roles(sender, **kwargs) -> None:
-    """Keep the role groups and their permissions in step with roles.py after migrate
-    (permissions exist only after migrate, as Django's own post_migrate handlers do)."""
-    from aftersales.services import roles_sync
-
-    roles_sync()
-
-
 class AftersalesConfig(AppConfig):
     """The cross-cutting app: units, roles, notifications, job runs, home, health."""
 
@@ -21,6 +13,13 @@ class AftersalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Keep the role groups and their permissions in step with roles.py after migrate
+        # (permissions exist only after migrate, as Django's own post_migrate handlers do).
+        from aftersales.services import roles_sync
+
+        def sync_roles(sender, **kwargs) -> None:
+            roles_sync()
+
         post_migrate.connect(
-            _sync_roles, sender=self, dispatch_uid="aftersales_roles_sync"
+            sync_roles, sender=self, dispatch_uid="aftersales_roles_sync", weak=False
         )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.mail import EmailMessage
@@ -34,11 +35,19 @@ logger = logging.getLogger(__name__)
 OUTBOX_MAX_ATTEMPTS = 5
 
 
+OUTBOX_DELIVER_TASK = "aftersales.tasks.outbox_deliver_task"
+
+
 # --- Celery -----------------------------------------------------------------------------------
 
 
-def enqueue_on_commit(task, *args) -> None:
-    """Send `task.delay(*args)` after the current transaction commits.
+def enqueue_on_commit(task_name: str, *args) -> None:
+    """Send the task registered as `task_name` (e.g. "aftersales.tasks.outbox_deliver_task")
+    with `args` after the current transaction commits.
+
+    Services ring the doorbell by the task's name, so they never import a tasks module
+    (tasks import services, never the reverse). The task is looked up in the Celery app's
+    registry at publish time, which also honours eager mode in tests.
 
     The broker is a doorbell, not the truth: when it is down or hung the publish gives up fast
     (settings) and we log instead of failing the request; the owning sweep re-drives the work.
@@ -46,10 +55,10 @@ def enqueue_on_commit(task, *args) -> None:
 
     def publish() -> None:
         try:
-            task.delay(*args)
+            current_app.tasks[task_name].delay(*args)
         except (BrokerError, OSError) as exc:
             logger.warning(
-                "Broker unavailable, %s(%s) left to its sweep: %s", task.name, args, exc
+                "Broker unavailable, %s(%s) left to its sweep: %s", task_name, args, exc
             )
 
     transaction.on_commit(publish)
@@ -222,9 +231,7 @@ def outbox_enqueue(
         },
     )
     if created:
-        from aftersales.tasks import outbox_deliver_task
-
-        enqueue_on_commit(outbox_deliver_task, message.pk)
+        enqueue_on_commit(OUTBOX_DELIVER_TASK, message.pk)
     return message
 
 

@@ -99,6 +99,8 @@ FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@])")
 DATE_TEXT = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 MAX_PRICE = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
 
+IMPORT_RUN_TASK = "customers.tasks.import_job_run_task"
+
 
 class ImportFileError(Exception):
     """The file as a whole cannot be imported (format, encoding, columns, size)."""
@@ -934,9 +936,7 @@ def import_start(*, job: ImportJob, actor: User) -> ImportJob:
         pk=job.pk, status=ImportJob.Status.PREVIEWED
     ).update(status=ImportJob.Status.QUEUED):
         raise StaleObject(_("This import was already started."))
-    from customers.tasks import import_job_run_task
-
-    enqueue_on_commit(import_job_run_task, job.pk)
+    enqueue_on_commit(IMPORT_RUN_TASK, job.pk)
     job.refresh_from_db()
     return job
 
@@ -1057,14 +1057,12 @@ def import_sweep(*, now: datetime) -> int:
     compare-and-set, so a duplicate message does nothing), and fail runs whose worker died
     (their one write transaction was rolled back, so nothing was written). State-derived and
     idempotent; records a job run. Returns how many jobs it touched."""
-    from customers.tasks import import_job_run_task
-
     with job_run("archive_import_sweep") as run:
         queued = ImportJob.objects.filter(
             status=ImportJob.Status.QUEUED, created_at__lt=now - IMPORT_REDRIVE_AFTER
         ).values_list("pk", flat=True)
         for job_id in list(queued):
-            enqueue_on_commit(import_job_run_task, job_id)
+            enqueue_on_commit(IMPORT_RUN_TASK, job_id)
             run.items += 1
         run.items += ImportJob.objects.filter(
             status=ImportJob.Status.RUNNING, started_at__lt=now - IMPORT_STALLED_AFTER

@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import OutboxMessage, User
-from aftersales.services import enqueue_on_commit, job_run
+from aftersales.services import OUTBOX_DELIVER_TASK, enqueue_on_commit, job_run
 from customers.models import Customer
 from feedback.care import audience
+from feedback.followups import services as followup_services
 from feedback.models import CareProgramme, CareRun, CareTouch
 
 logger = logging.getLogger(__name__)
@@ -310,12 +311,10 @@ def care_run(
 def _deliver_after_commit(run: CareRun) -> None:
     """Deliver this run's new messages after commit (one task per message, like
     `outbox_enqueue`)."""
-    from aftersales.tasks import outbox_deliver_task
-
     for message_id in CareTouch.objects.filter(
         run=run, outbox_message__isnull=False, outbox_message__sent_at__isnull=True
     ).values_list("outbox_message_id", flat=True):
-        enqueue_on_commit(outbox_deliver_task, message_id)
+        enqueue_on_commit(OUTBOX_DELIVER_TASK, message_id)
 
 
 def _schedule_calls(
@@ -328,8 +327,6 @@ def _schedule_calls(
     queries per call; messages stay set-based."""
     if not calls:
         return
-    from feedback.followups import services as followup_services
-
     customers = Customer.objects.select_related("unit").in_bulk(
         {decision.customer_id for decision in calls}
     )

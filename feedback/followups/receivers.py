@@ -13,6 +13,4 @@ from tickets.signals import ticket_resolved
 def schedule_follow_up(sender, *, ticket_id: int, awaiting_follow_up: bool, **kwargs):
     """Queue the follow-up scheduling of a case the standard covers."""
     if awaiting_follow_up:
-        from feedback.tasks import followup_schedule_task
-
-        enqueue_on_commit(followup_schedule_task, ticket_id)
+        enqueue_on_commit("feedback.tasks.followup_schedule_task", ticket_id)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.models import User
 from aftersales.services import notify
 from customers.models import Customer
+from customers.services import ATTACHMENT_PROVIDERS
 from tickets.events import ticket_event_record
 from tickets.models import Attachment, Ticket, TicketEvent
 
@@ -246,7 +247,5 @@ def attachment_export_files(customer: Customer) -> Iterable[tuple[str, bytes]]:
 
 def attachment_register_export() -> None:
     """Register the case files with the customer archive's export (idempotent)."""
-    from customers.services import ATTACHMENT_PROVIDERS
-
     if attachment_export_files not in ATTACHMENT_PROVIDERS:
         ATTACHMENT_PROVIDERS.append(attachment_export_files)

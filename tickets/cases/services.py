@@ -28,6 +28,8 @@ from standards.parameters import get_path
 from tickets import entitlement, signals, workflow
 from tickets.events import ticket_event_record
 from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
+from tickets.ownership.services import queue_assign
+from tickets.repairs.selectors import repair_history_facts
 from tickets.workflow import TicketAction, TicketStatus
 
 CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
@@ -175,8 +177,6 @@ def entitlement_facts(
     """Gather what the entitlement engine needs from the case, its product and the
     product's repair history (all its cases within validity; repair days counted up to
     `as_of` (today by default), or to `report_date` when that is later)."""
-    from tickets.repairs.selectors import repair_history_facts
-
     product = ticket.product
     if product is None:
         return entitlement.Facts(
@@ -521,8 +521,6 @@ def _handover_request(
               "commitment": commitment},
     )  # fmt: skip
     if to_user is None:  # the unit's queue may name the receiving member
-        from tickets.ownership.services import queue_assign  # imports this module
-
         queue_assign(handover=handover)
     return handover
 

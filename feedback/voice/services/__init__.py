@@ -10,7 +10,67 @@ here so callers write `services.feedback_item_answer(...)`:
   improvement actions) that also re-drives decisions whose signal was lost.
 """
 
-from feedback.voice.services.items import *  # noqa: F403
-from feedback.voice.services.notices import *  # noqa: F403
-from feedback.voice.services.qa import *  # noqa: F403
-from feedback.voice.services.reminders import *  # noqa: F403
+from feedback.voice.services.items import (
+    REPLY_DAYS,
+    feedback_item_answer,
+    feedback_item_cite,
+    feedback_item_create,
+    feedback_item_from_followup,
+    feedback_item_mark_actioned,
+    feedback_item_no_action,
+    feedback_item_triage,
+    feedback_items_answer_by_decision,
+    feedback_reply_days,
+)
+from feedback.voice.services.notices import (
+    EXAMPLES,
+    NOTICE_UNIT_KINDS,
+    TOP_FAULTS,
+    fault_rate,
+    improvement_action_create,
+    improvement_action_mark_done,
+    improvement_action_verify,
+    quality_notice_acknowledge,
+    quality_notice_generate,
+)
+from feedback.voice.services.qa import (
+    DEFAULT_QA_SAMPLE_RATE,
+    SCORE_GAP,
+    may_do_qa,
+    qa_recall_record,
+    qa_sample_rate,
+    qa_sampling,
+    qa_unit,
+)
+from feedback.voice.services.reminders import ACKNOWLEDGE_DAYS, voice_reminders
+
+__all__ = [
+    "ACKNOWLEDGE_DAYS",
+    "DEFAULT_QA_SAMPLE_RATE",
+    "EXAMPLES",
+    "NOTICE_UNIT_KINDS",
+    "REPLY_DAYS",
+    "SCORE_GAP",
+    "TOP_FAULTS",
+    "fault_rate",
+    "feedback_item_answer",
+    "feedback_item_cite",
+    "feedback_item_create",
+    "feedback_item_from_followup",
+    "feedback_item_mark_actioned",
+    "feedback_item_no_action",
+    "feedback_item_triage",
+    "feedback_items_answer_by_decision",
+    "feedback_reply_days",
+    "improvement_action_create",
+    "improvement_action_mark_done",
+    "improvement_action_verify",
+    "may_do_qa",
+    "qa_recall_record",
+    "qa_sample_rate",
+    "qa_sampling",
+    "qa_unit",
+    "quality_notice_acknowledge",
+    "quality_notice_generate",
+    "voice_reminders",
+]
