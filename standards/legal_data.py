@@ -4,9 +4,21 @@ Each is versioned: a change in the law is a new entry with a higher version, add
 data migration, never an edit of a seeded row. Citations name the instrument and the rule;
 article numbers are given where the text is settled, and must be checked by the company's
 legal department before relying on them in a dispute.
+
+`LEGAL_DEFAULTS` is the one table of the legal default values (style.md B.1 "one home per
+rule"): the seeded rule sets below are built from it, the entitlement engine
+(tickets/entitlement.py) falls back on it when neither the standard nor the law names a value,
+the legal-clock sweep (tickets/repairs/services.py) reads the same fallbacks, and the company
+standard's defaults (standards/parameters.py) start from it. It lives here, beside the rule
+sets it seeds, rather than in a module of its own: it is the same data, and this module is pure
+(no Django, no database), so the pure engine may import it. Its sections are read-only
+mappings; a change of a value is a change in the law, and so a new rule set version (and data
+migration), never an edit here alone.
 """
 
+from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 
 SANBAO_1995 = "《部分商品修理更换退货责任规定》(1995)"
 CONSUMER_LAW = "《中华人民共和国消费者权益保护法》(2013)"
@@ -29,13 +41,51 @@ HOUSEHOLD_PERIODS = {
     },
 }
 
+# The legal default values, per family of law: "household" the 1995 三包 provisions (kept by the
+# 2013 law and the 2024 regulation), "consumer" the Consumer Rights Protection Law 2013 (and its
+# 2024 regulation), "vehicle" the household vehicles provisions 2021.
+LEGAL_DEFAULTS: Mapping[str, Mapping[str, int]] = MappingProxyType(
+    {
+        "household": MappingProxyType(
+            {
+                "return_window_days": 7,
+                "exchange_window_days": 15,
+                "repeat_repair_threshold": 2,
+                "parts_wait_max_days": 90,
+                "repairer_fault_max_repair_days": 30,
+                "repaired_must_work_days": 30,
+            }
+        ),
+        "consumer": MappingProxyType(
+            {
+                "no_reason_return_days": 7,
+                "refund_due_days": 7,
+                "burden_shift_months": 6,
+                "regulator_accept_working_days": 7,
+                "odr_settle_working_days": 10,
+            }
+        ),
+        "vehicle": MappingProxyType(
+            {
+                "return_window_days": 7,
+                "exchange_window_days": 60,
+                "repeat_repair_threshold": 4,
+                "cumulative_repair_days_max": 30,
+                "single_repair_spare_car_days": 5,
+                "warranty_months": 36,
+                "warranty_km": 60000,
+                "validity_months": 24,
+                "validity_km": 50000,
+            }
+        ),
+    }
+)
+HOUSEHOLD_DEFAULTS = LEGAL_DEFAULTS["household"]
+CONSUMER_DEFAULTS = LEGAL_DEFAULTS["consumer"]
+VEHICLE_DEFAULTS = LEGAL_DEFAULTS["vehicle"]
+
 _HOUSEHOLD_VALUES = {
-    "return_window_days": 7,
-    "exchange_window_days": 15,
-    "repeat_repair_threshold": 2,
-    "parts_wait_max_days": 90,
-    "repairer_fault_max_repair_days": 30,
-    "repaired_must_work_days": 30,
+    **HOUSEHOLD_DEFAULTS,
     "category_periods": HOUSEHOLD_PERIODS,
 }
 
@@ -56,7 +106,7 @@ _HOUSEHOLD_CITATIONS = {
 }
 
 _CONSUMER_VALUES = {
-    "no_reason_return_days": 7,
+    "no_reason_return_days": CONSUMER_DEFAULTS["no_reason_return_days"],
     "no_reason_return_exceptions": [
         "custom_made",
         "perishable",
@@ -64,10 +114,10 @@ _CONSUMER_VALUES = {
         "periodicals",
         "confirmed_unsuitable_at_purchase",
     ],
-    "refund_due_days": 7,
-    "burden_shift_months": 6,
-    "regulator_accept_working_days": 7,
-    "odr_settle_working_days": 10,
+    "refund_due_days": CONSUMER_DEFAULTS["refund_due_days"],
+    "burden_shift_months": CONSUMER_DEFAULTS["burden_shift_months"],
+    "regulator_accept_working_days": CONSUMER_DEFAULTS["regulator_accept_working_days"],
+    "odr_settle_working_days": CONSUMER_DEFAULTS["odr_settle_working_days"],
 }
 
 _CONSUMER_CITATIONS = {
@@ -137,16 +187,26 @@ LEGAL_RULE_SETS = [
         "source": VEHICLES_2021,
         "effective_from": date(2022, 1, 1),
         "parameters": {
-            "return_window_days": 7,
-            "exchange_window_days": 60,
-            "repeat_repair_threshold": 4,
-            "cumulative_repair_days_max": 30,
-            "single_repair_spare_car_days": 5,
+            **{
+                key: VEHICLE_DEFAULTS[key]
+                for key in (
+                    "return_window_days",
+                    "exchange_window_days",
+                    "repeat_repair_threshold",
+                    "cumulative_repair_days_max",
+                    "single_repair_spare_car_days",
+                )
+            },
             "validity_start_basis": "delivery",
-            "warranty_months": 36,
-            "warranty_km": 60000,
-            "validity_months": 24,
-            "validity_km": 50000,
+            **{
+                key: VEHICLE_DEFAULTS[key]
+                for key in (
+                    "warranty_months",
+                    "warranty_km",
+                    "validity_months",
+                    "validity_km",
+                )
+            },
             "category_periods": {
                 "vehicle": {
                     "whole_unit_months": 24,

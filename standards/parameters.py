@@ -19,6 +19,8 @@ from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from standards.legal_data import CONSUMER_DEFAULTS, HOUSEHOLD_DEFAULTS
+
 # --- Vocabulary ---------------------------------------------------------------------------------
 
 
@@ -300,14 +302,18 @@ DEFAULT_SERVICE_PARAMETERS: dict[str, Any] = {
     },
     "entitlement": {
         "legal_rule_set": "cn-consumer-regulation-2024",
-        "return_window_days": 7,
-        "exchange_window_days": 15,
-        "repeat_repair_threshold": 2,
-        "repairer_fault_max_repair_days": 30,
-        "parts_wait_max_days": 90,
+        # The law's values (standards.legal_data.LEGAL_DEFAULTS): the company standard gives
+        # exactly what the 2024 regulation gives, never less.
+        "return_window_days": HOUSEHOLD_DEFAULTS["return_window_days"],
+        "exchange_window_days": HOUSEHOLD_DEFAULTS["exchange_window_days"],
+        "repeat_repair_threshold": HOUSEHOLD_DEFAULTS["repeat_repair_threshold"],
+        "repairer_fault_max_repair_days": HOUSEHOLD_DEFAULTS[
+            "repairer_fault_max_repair_days"
+        ],
+        "parts_wait_max_days": HOUSEHOLD_DEFAULTS["parts_wait_max_days"],
         "validity_start_basis": "installation_else_delivery",
-        "no_reason_return_days": 7,
-        "burden_shift_months": 6,
+        "no_reason_return_days": CONSUMER_DEFAULTS["no_reason_return_days"],
+        "burden_shift_months": CONSUMER_DEFAULTS["burden_shift_months"],
     },
     "followup": {
         "opens_after_hours": 3,

@@ -5,6 +5,13 @@ product's history, the fault and the dates. No database access.
 
 Days are counted like legal periods: the day of the trigger (receipt, start of validity)
 is day 0, so "within 7 days" means up to and including the 7th day after it.
+
+When neither the standard nor the rule set names a limit, the engine falls back on the one
+table of legal defaults, `standards.legal_data.LEGAL_DEFAULTS` (`DEFAULTS` here is that very
+object; `compute(..., defaults=...)` takes another table of the same shape). Household limits
+come from its "household" section, the vehicle limits from its "vehicle" section. The
+no-reason return and the burden of proof have no fallback: they apply only where the rule set
+(or the standard) names them, as the 1995 provisions do not.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.validity import add_months
+from standards.legal_data import LEGAL_DEFAULTS
 
 RETURN = "return"
 EXCHANGE = "exchange"
@@ -29,6 +37,9 @@ NO_REASON_RETURN = "no_reason_return"
 
 # Options ordered from most to least for the customer (offering less needs approval).
 RANK = [RETURN, NO_REASON_RETURN, EXCHANGE, REPAIR, SPARE_CAR, PAID_REPAIR]
+
+# The engine's fallbacks: the legal defaults table itself, never a copy.
+DEFAULTS: Mapping[str, Mapping[str, int]] = LEGAL_DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -97,11 +108,14 @@ def compute(
     standard: Mapping[str, Any],
     legal: Mapping[str, Any],
     citations: Mapping[str, str],
+    defaults: Mapping[str, Mapping[str, int]] = DEFAULTS,
 ) -> Entitlement:
     """Everything the customer is owed for this fault now, with reasons and citations.
 
     `standard` is the service standard's `entitlement` parameters, `legal` the legal rule
-    set's values (the standard was validated never to be looser)."""
+    set's values (the standard was validated never to be looser), `defaults` the table of
+    legal defaults used where neither names a value."""
+    household, vehicle = defaults["household"], defaults["vehicle"]
     result = Entitlement()
     cite = citations.get
     price = facts.price_paid if facts.price_paid is not None else facts.invoice_price
@@ -130,8 +144,19 @@ def compute(
             result.refund_amount = price
 
     if facts.performance_fault and days is not None and days >= 0:
-        return_days = int(_value(standard, legal, "return_window_days", 7))
-        exchange_days = int(_value(standard, legal, "exchange_window_days", 15))
+        return_days = int(
+            _value(
+                standard, legal, "return_window_days", household["return_window_days"]
+            )
+        )
+        exchange_days = int(
+            _value(
+                standard,
+                legal,
+                "exchange_window_days",
+                household["exchange_window_days"],
+            )
+        )
         if days <= return_days:
             result.add([RETURN, EXCHANGE, REPAIR], f"fault_within_{return_days}_days",
                        cite("return_window_days", ""))  # fmt: skip
@@ -142,17 +167,33 @@ def compute(
 
     if in_validity:
         result.add([REPAIR], "in_validity", cite("category_periods", ""))
-        threshold = int(_value(standard, legal, "repeat_repair_threshold", 2))
+        threshold = int(
+            _value(
+                standard,
+                legal,
+                "repeat_repair_threshold",
+                household["repeat_repair_threshold"],
+            )
+        )
         if facts.category != "vehicle" and facts.failed_repairs >= threshold:
             result.add([EXCHANGE, RETURN], f"failed_repairs_{facts.failed_repairs}",
                        cite("repeat_repair_threshold", ""))  # fmt: skip
             result.refund_amount = result.refund_amount or price
-        parts_days = int(_value(standard, legal, "parts_wait_max_days", 90))
+        parts_days = int(
+            _value(
+                standard, legal, "parts_wait_max_days", household["parts_wait_max_days"]
+            )
+        )
         if facts.parts_wait_days > parts_days:
             result.add([EXCHANGE], f"parts_wait_over_{parts_days}_days",
                        cite("parts_wait_max_days", ""))  # fmt: skip
         repairer_days = int(
-            _value(standard, legal, "repairer_fault_max_repair_days", 30)
+            _value(
+                standard,
+                legal,
+                "repairer_fault_max_repair_days",
+                household["repairer_fault_max_repair_days"],
+            )
         )
         if facts.repairer_fault_repair_days > repairer_days:
             result.add([EXCHANGE], f"repairer_fault_over_{repairer_days}_days",
@@ -160,19 +201,24 @@ def compute(
             result.exchange_cost_on_repairer = True
         if facts.category == "vehicle":
             if facts.cumulative_repair_days > int(
-                legal.get("cumulative_repair_days_max", 30)
+                legal.get(
+                    "cumulative_repair_days_max", vehicle["cumulative_repair_days_max"]
+                )
             ):
                 result.add([EXCHANGE, RETURN], "vehicle_repair_limits",
                            cite("cumulative_repair_days_max", ""))  # fmt: skip
                 result.refund_amount = result.refund_amount or price
             if facts.same_problem_repairs > int(
-                legal.get("repeat_repair_threshold", 4)
+                legal.get("repeat_repair_threshold", vehicle["repeat_repair_threshold"])
             ):
                 result.add([EXCHANGE, RETURN], "vehicle_repair_limits",
                            cite("repeat_repair_threshold", ""))  # fmt: skip
                 result.refund_amount = result.refund_amount or price
             if facts.current_repair_days > int(
-                legal.get("single_repair_spare_car_days", 5)
+                legal.get(
+                    "single_repair_spare_car_days",
+                    vehicle["single_repair_spare_car_days"],
+                )
             ):
                 result.add([SPARE_CAR], "single_repair_over_limit",
                            cite("single_repair_spare_car_days", ""))  # fmt: skip

@@ -14,8 +14,19 @@ import pytest
 
 from standards.calendar import Calendar
 from standards.parameters import DEFAULT_SERVICE_PARAMETERS
-from standards.sla import DueTimes, compute_due_times, target_hours
+from standards.sla import (
+    CLOCKS,
+    DueTimes,
+    clock_state,
+    compute_due_times,
+    escalation_steps,
+    shift_for_pause,
+    target_hours,
+    warn_point,
+)
 from tests.standards.factories import service_parameters
+from tickets.cases import selectors as case_selectors
+from tickets.cases import services as case_services
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFICE = Calendar()  # 09:00-18:00 Monday to Friday, statutory holidays off
@@ -204,3 +215,108 @@ def test_due_times_as_dict_lists_the_four_clocks_in_order():
         ("onsite", moment),
         ("resolve", None),
     ]
+
+
+# --- Pauses, warn points, escalation, clock states ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "paused_at", "resumed_at", "business_hours", "expected"),
+    [
+        # Friday 18:00 to Monday 09:00: no working hour is lost, nothing moves.
+        (sh(2026, 3, 10, 12, 0), sh(2026, 3, 6, 18, 0), sh(2026, 3, 9, 9, 0), True,
+         sh(2026, 3, 10, 12, 0)),
+        # Friday 17:00 to Monday 09:00: one working hour (17-18) moves the due time 1 h.
+        (sh(2026, 3, 10, 12, 0), sh(2026, 3, 6, 17, 0), sh(2026, 3, 9, 9, 0), True,
+         sh(2026, 3, 10, 13, 0)),
+        # Part of a working day: 10:00-13:30 is 3.5 h; 16:00 + 3.5 h runs into tomorrow.
+        (sh(2026, 3, 3, 16, 0), sh(2026, 3, 2, 10, 0), sh(2026, 3, 2, 13, 30), True,
+         sh(2026, 3, 4, 10, 30)),
+        # Over National Day (Oct 1-7 off, Saturday Oct 10 a make-up working day): from
+        # Wednesday Sep 30 17:00 to Thursday Oct 8 10:00 is 1 h + 1 h = 2 h.
+        (sh(2026, 10, 9, 9, 0), sh(2026, 9, 30, 17, 0), sh(2026, 10, 8, 10, 0), True,
+         sh(2026, 10, 9, 11, 0)),
+        # A calendar-hours standard moves by the wall-clock time: 63 h.
+        (sh(2026, 3, 10, 12, 0), sh(2026, 3, 6, 18, 0), sh(2026, 3, 9, 9, 0), False,
+         sh(2026, 3, 13, 3, 0)),
+        (None, sh(2026, 3, 6, 18, 0), sh(2026, 3, 9, 9, 0), True, None),
+    ],
+)  # fmt: skip
+def test_a_pause_shifts_a_clock_in_its_own_time_base(
+    moment, paused_at, resumed_at, business_hours, expected
+):
+    shifted = shift_for_pause(
+        moment,
+        paused_at=paused_at,
+        resumed_at=resumed_at,
+        calendar=OFFICE,
+        business_hours=business_hours,
+    )
+    assert shifted == expected
+
+
+def test_the_warn_point_is_at_80_percent_of_the_clock():
+    assert warn_point(sh(2026, 3, 2, 10, 0), sh(2026, 3, 2, 20, 0)) == sh(
+        2026, 3, 2, 18
+    )
+    assert warn_point(sh(2026, 3, 2, 10, 0), None) is None
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (sh(2026, 3, 2, 17, 0), ["warning"]),
+        (sh(2026, 3, 2, 20, 0), ["warning", "breach"]),
+        (sh(2026, 3, 3, 5, 59), ["warning", "breach"]),
+        (sh(2026, 3, 3, 6, 0), ["warning", "breach", "manager"]),
+    ],
+)
+def test_escalation_breaches_at_the_due_time_and_reaches_managers_at_twice_it(
+    now, expected
+):
+    # a 10-hour clock started at 10:00: due 20:00, 200 % at 06:00 the next day
+    steps = escalation_steps(
+        started_at=sh(2026, 3, 2, 10, 0), due=sh(2026, 3, 2, 20, 0), now=now
+    )
+    assert steps == expected
+
+
+DUE = sh(2026, 3, 2, 20, 0)
+WARN = sh(2026, 3, 2, 18, 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "state", "hours_left"),
+    [
+        ({"due": None}, "none", None),
+        ({"done": sh(2026, 3, 2, 19, 0)}, "met", None),
+        ({"done": sh(2026, 3, 2, 21, 0)}, "met_late", None),
+        ({"is_open": False, "ended_at": sh(2026, 3, 2, 21, 0)}, "missed", None),
+        ({"is_open": False, "ended_at": sh(2026, 3, 2, 19, 0)}, "none", None),
+        ({"is_open": False, "ended_at": None}, "none", None),
+        ({"now": sh(2026, 3, 2, 12, 0)}, "running", 8.0),
+        ({"now": sh(2026, 3, 2, 18, 30)}, "warning", 1.5),
+        ({"now": sh(2026, 3, 2, 22, 0)}, "overdue", -2.0),
+        # paused at 16:00: the clock stands still there even though now is past due
+        ({"paused_at": sh(2026, 3, 2, 16, 0), "now": sh(2026, 3, 2, 23, 0)}, "paused", 4.0),
+        # business hours: from 12:00 to a due time of Tuesday 11:00 is 6 + 2 = 8 h
+        ({"due": sh(2026, 3, 3, 11, 0), "warn": sh(2026, 3, 3, 10, 0),
+          "now": sh(2026, 3, 2, 12, 0), "calendar": OFFICE}, "running", 8.0),
+        ({"due": sh(2026, 3, 2, 17, 0), "warn": None,
+          "now": sh(2026, 3, 3, 10, 0), "calendar": OFFICE}, "overdue", -2.0),
+    ],
+)  # fmt: skip
+def test_clock_state(kwargs, state, hours_left):
+    given = {
+        "due": DUE, "warn": WARN, "done": None, "is_open": True, "ended_at": None,
+        "paused_at": None, "now": sh(2026, 3, 2, 12, 0), "calendar": None,
+    } | kwargs  # fmt: skip
+    result = clock_state(**given)
+    assert (result.state, result.hours_left) == (state, hours_left)
+    assert result.hours_over == (-hours_left if hours_left and hours_left < 0 else None)
+
+
+def test_clocks_are_defined_once():
+    assert CLOCKS == ("acknowledge", "first_contact", "onsite", "resolve")
+    assert not hasattr(case_services, "CLOCKS")
+    assert not hasattr(case_selectors, "CLOCKS")

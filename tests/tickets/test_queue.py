@@ -123,6 +123,27 @@ def test_sla_badge_turns_amber_at_80_percent_and_red_when_overdue(
     assertContains(response, f'badge {css}" data-clock="acknowledge"')
 
 
+@pytest.mark.parametrize(
+    ("minutes_later", "state", "css"),
+    [
+        (1, "running", "text-bg-success"),
+        (25, "warning", "text-bg-warning"),
+        (31, "overdue", "text-bg-danger"),
+    ],
+)
+def test_the_queue_badge_and_the_case_page_agree_on_a_clock(
+    agent_client, agent_user, standard, minutes_later, state, css
+):
+    """Both ask standards.sla.clock_state: one rule, one answer."""
+    case = _open(agent_user, priority="P1", title="Fire")
+    with time_machine.travel(MONDAY_9 + timedelta(minutes=minutes_later), tick=False):
+        queue = agent_client.get("/tickets/?view=mine")
+        page = agent_client.get(f"/tickets/{case.number}/")
+
+    assertContains(queue, f'badge {css}" data-clock="acknowledge"')
+    assertContains(page, f'data-clock="acknowledge" data-state="{state}"')
+
+
 def test_sla_badge_is_grey_while_the_case_waits_for_the_customer(
     agent_client, agent_user, standard
 ):

@@ -642,6 +642,76 @@ def test_pause_and_resume_move_open_due_times_by_the_paused_duration(
     assert ticket.resolve_warn_at == NOW + timedelta(hours=144, minutes=24)
 
 
+def _business_hours_case(unit_tree, quality_user, manager_user, agent_user, at):
+    """A P3 consultation opened at `at` under a business-hours standard (office hours
+    09:00–18:00 Monday to Friday), acknowledged and started."""
+    with time_machine.travel(at, tick=False):
+        service_standard(
+            author=quality_user,
+            approver=manager_user,
+            owner_unit=unit_tree["co"],
+            parameters={"sla": {"business_hours": True}},
+        )
+        standard_services.business_calendar_save(
+            actor=manager_user, unit=None, name="Office hours",
+            day_start=time(9), day_end=time(18), workdays=[0, 1, 2, 3, 4],
+        )  # fmt: skip
+        buyer = customer(actor=agent_user, name="Li Na")
+        ticket = open_ticket(
+            actor=agent_user, customer=buyer, type="consultation", priority="P3"
+        )
+        act(ticket, agent_user, A.ACKNOWLEDGE, A.START)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_a_pause_outside_business_hours_does_not_move_business_hour_due_times(
+    unit_tree, quality_user, manager_user, agent_user
+):
+    # given: opened Friday 6 March 2026 16:00 under a business-hours standard
+    ticket = _business_hours_case(
+        unit_tree, quality_user, manager_user, agent_user,
+        at=datetime(2026, 3, 6, 16, 0, tzinfo=SHANGHAI),
+    )  # fmt: skip
+    before = {
+        f"resolve_{k}_at": getattr(ticket, f"resolve_{k}_at") for k in ("due", "warn")
+    }
+
+    # when: waiting for the customer from Friday 18:00 to Monday 09:00 (no working hour)
+    with time_machine.travel(datetime(2026, 3, 6, 18, 0, tzinfo=SHANGHAI), tick=False):
+        act(ticket, agent_user, A.PAUSE_CUSTOMER)
+    with time_machine.travel(datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI), tick=False):
+        act(ticket, agent_user, A.RESUME)
+
+    # then: the clocks lost no business hour, so nothing moved (not 63 wall-clock hours)
+    ticket.refresh_from_db()
+    assert ticket.paused_at is None
+    assert ticket.resolve_due_at == before["resolve_due_at"]
+    assert ticket.resolve_warn_at == before["resolve_warn_at"]
+
+
+def test_a_pause_in_business_hours_moves_due_times_by_the_business_hours_lost(
+    unit_tree, quality_user, manager_user, agent_user
+):
+    # given: opened Monday 2 March 2026 10:00; resolve due 168 business hours later,
+    # Thursday 26 March 16:00
+    ticket = _business_hours_case(
+        unit_tree, quality_user, manager_user, agent_user,
+        at=datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI),
+    )  # fmt: skip
+    assert ticket.resolve_due_at == datetime(2026, 3, 26, 16, 0, tzinfo=SHANGHAI)
+
+    # when: paused Friday 6 March 16:00 to Monday 9 March 11:00: 2 + 2 = 4 business hours
+    with time_machine.travel(datetime(2026, 3, 6, 16, 0, tzinfo=SHANGHAI), tick=False):
+        act(ticket, agent_user, A.PAUSE_CUSTOMER)
+    with time_machine.travel(datetime(2026, 3, 9, 11, 0, tzinfo=SHANGHAI), tick=False):
+        act(ticket, agent_user, A.RESUME)
+
+    # then: 4 business hours later: Thursday 16:00 + 2 h → 18:00, + 2 h → Friday 11:00
+    ticket.refresh_from_db()
+    assert ticket.resolve_due_at == datetime(2026, 3, 27, 11, 0, tzinfo=SHANGHAI)
+
+
 def test_reopen_from_follow_up_hands_back_to_the_same_first_owner(
     clock, zhang, agent_user, technician_user, unit_tree
 ):

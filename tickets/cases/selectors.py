@@ -13,13 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftersales.models import Unit, User
-from standards import calendar as business_calendar
 from standards import selectors as standard_selectors
-from standards.parameters import get_path
+from standards import sla
 from tickets import workflow
 from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
-
-CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
 
 
 def _done_field(clock: str) -> str:
@@ -29,7 +26,7 @@ def _done_field(clock: str) -> str:
 def overdue_condition(now: datetime) -> Q:
     """Cases with a clock past due and not yet met."""
     condition = Q()
-    for clock in CLOCKS:
+    for clock in sla.CLOCKS:
         condition |= Q(
             **{f"{clock}_due_at__lt": now, f"{_done_field(clock)}__isnull": True}
         )
@@ -78,59 +75,53 @@ def ticket_list(
 
 
 def ticket_clocks(*, ticket: Ticket, now: datetime) -> list[dict]:
-    """Every clock of the case for the case page: due time, when it was met, its state
-    (met, paused, overdue, warning, running) and the time left, in business hours when the
+    """Every clock of the case for the case page and the API: due time, when it was met,
+    its state (standards.sla.clock_state) and the time left, in business hours when the
     pinned standard counts business hours (otherwise wall-clock hours)."""
     parameters = ticket.standard_version.parameters if ticket.standard_version else {}
-    business = bool(get_path(parameters, "sla.business_hours", False))
+    business = sla.counts_business_hours(parameters)
     calendar = (
         standard_selectors.calendar_for_unit(unit=ticket.unit) if business else None
     )
     clocks = []
-    for clock in CLOCKS:
+    for clock in sla.CLOCKS:
         due = getattr(ticket, f"{clock}_due_at")
-        warn = getattr(ticket, f"{clock}_warn_at")
         done = getattr(ticket, _done_field(clock))
-        if due is None:
-            state, left = "none", None
-        elif done is not None:
-            state, left = "met" if done <= due else "met_late", None
-        elif ticket.status not in workflow.OPEN_STATES:
-            # A finished case's unmet clock stopped with it: missed when the case was
-            # resolved after it; moot for a cancelled or duplicate case.
-            ended = ticket.resolved_at or ticket.closed_at
-            state, left = ("missed" if ended and ended > due else "none"), None
-        else:
-            # A paused case's clocks stand still at the moment of the pause.
-            at = ticket.paused_at or now
-            if calendar is not None:
-                left = business_calendar.business_hours_between(calendar, at, due)
-                if due <= at:
-                    left = -business_calendar.business_hours_between(calendar, due, at)
-            else:
-                left = (due - at).total_seconds() / 3600
-            if ticket.paused_at:
-                state = "paused"
-            elif due <= now:
-                state = "overdue"
-            elif warn is not None and warn <= now:
-                state = "warning"
-            else:
-                state = "running"
+        state = ticket_clock_state(
+            ticket=ticket, clock=clock, now=now, calendar=calendar
+        )
+        left = state.hours_left
         clocks.append(
             {
                 "key": clock,
                 "due": due,
                 "done": done,
-                "state": state,
+                "state": state.state,
                 "hours_left": round(left, 1) if left is not None else None,
-                "hours_over": round(-left, 1)
-                if left is not None and left < 0
+                "hours_over": round(state.hours_over, 1)
+                if state.hours_over is not None
                 else None,
                 "business_hours": business,
             }
         )
     return clocks
+
+
+def ticket_clock_state(
+    *, ticket: Ticket, clock: str, now: datetime, calendar=None
+) -> sla.ClockState:
+    """One clock of the case as standards.sla.clock_state sees it (the case page, the
+    queue badge and the API share this)."""
+    return sla.clock_state(
+        due=getattr(ticket, f"{clock}_due_at"),
+        warn=getattr(ticket, f"{clock}_warn_at"),
+        done=getattr(ticket, _done_field(clock)),
+        is_open=ticket.status in workflow.OPEN_STATES,
+        ended_at=ticket.resolved_at or ticket.closed_at,
+        paused_at=ticket.paused_at,
+        now=now,
+        calendar=calendar,
+    )
 
 
 def ticket_get(*, user: User, number: str) -> Ticket:

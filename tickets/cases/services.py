@@ -32,7 +32,6 @@ from tickets.ownership.services import queue_assign
 from tickets.repairs.selectors import repair_history_facts
 from tickets.workflow import TicketAction, TicketStatus
 
-CLOCKS = ("acknowledge", "first_contact", "onsite", "resolve")
 CLOCK_LABELS = {
     "acknowledge": pgettext_lazy("case", "acknowledgement"),
     "first_contact": _("first contact"),
@@ -40,8 +39,6 @@ CLOCK_LABELS = {
     "resolve": _("resolution"),
 }
 SAFETY_PRIORITY = "P1"
-WARN_AT = Decimal("0.8")  # domain §6: warn at 80 % of a due time
-MANAGER_AT = 2  # … escalate to the manager at 2 × the target
 
 
 def _require_staff(actor: User) -> None:
@@ -58,29 +55,19 @@ def _home_unit(user: User) -> Unit:
 
 
 def _due_times(ticket: Ticket, start: datetime) -> dict[str, datetime | None]:
-    """Due times (and their 80 % warning points) of every clock from the pinned standard
-    and the unit's calendar."""
+    """Due times (and their 80 % warning points) of every clock started at `start`, from
+    the pinned standard and the unit's calendar (standards/sla.py)."""
     version = ticket.standard_version
     if version is None or not ticket.has_sla:
-        return {
-            f"{clock}_{kind}_at": None for clock in CLOCKS for kind in ("due", "warn")
-        }
-    calendar = standard_selectors.calendar_for_unit(unit=ticket.unit)
-    due = sla.compute_due_times(
+        return sla.no_clock_times()
+    return sla.clock_times(
         version.parameters,
         priority=ticket.priority,
         start=start,
-        calendar=calendar,
+        calendar=standard_selectors.calendar_for_unit(unit=ticket.unit),
         region=ticket.customer.region,
         needs_onsite=ticket.type in {"repair", "installation"},
     )
-    times: dict[str, datetime | None] = {}
-    for clock, value in due.as_dict().items():
-        times[f"{clock}_due_at"] = value
-        times[f"{clock}_warn_at"] = (
-            start + (value - start) * float(WARN_AT) if value else None
-        )
-    return times
 
 
 @transaction.atomic
@@ -141,7 +128,7 @@ def ticket_open(
     ticket.save(
         update_fields=[
             "number",
-            *(f"{c}_{k}_at" for c in CLOCKS for k in ("due", "warn")),
+            *(f"{c}_{k}_at" for c in sla.CLOCKS for k in ("due", "warn")),
         ]
     )
     ticket_compute_entitlement(ticket=ticket)
@@ -227,6 +214,29 @@ def ticket_compute_entitlement(*, ticket: Ticket, as_of: date | None = None) -> 
     return result
 
 
+def _resumed_clock_times(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
+    """The open clocks' due and warn times moved by the pause that ends at `now`, in the
+    clock's own time base (business hours when the pinned standard counts them)."""
+    parameters = ticket.standard_version.parameters if ticket.standard_version else {}
+    business = sla.counts_business_hours(parameters)
+    calendar = standard_selectors.calendar_for_unit(unit=ticket.unit)
+    fields: dict[str, Any] = {}
+    for clock in sla.CLOCKS:
+        if getattr(ticket, f"{clock}_due_at") is None:
+            continue
+        if getattr(ticket, CLOCK_DONE_FIELDS[clock]) is not None:
+            continue
+        for kind in ("due", "warn"):
+            fields[f"{clock}_{kind}_at"] = sla.shift_for_pause(
+                getattr(ticket, f"{clock}_{kind}_at"),
+                paused_at=ticket.paused_at,
+                resumed_at=now,
+                calendar=calendar,
+                business_hours=business,
+            )
+    return fields
+
+
 def _set_status(ticket: Ticket, target: str, **fields: Any) -> None:
     """Compare-and-set the status (StaleObject when someone moved the case first)."""
     if not Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(
@@ -306,15 +316,8 @@ def ticket_transition(
     elif rule.pauses_sla:
         fields["paused_at"] = now
     elif action == TicketAction.RESUME and ticket.paused_at:
-        paused = now - ticket.paused_at
         fields["paused_at"] = None
-        for clock in CLOCKS:
-            due = getattr(ticket, f"{clock}_due_at")
-            done = getattr(ticket, CLOCK_DONE_FIELDS[clock])
-            if due is not None and done is None:
-                fields[f"{clock}_due_at"] = due + paused
-                warn = getattr(ticket, f"{clock}_warn_at")
-                fields[f"{clock}_warn_at"] = warn + paused if warn else None
+        fields.update(_resumed_clock_times(ticket, now=now))
     elif action == TicketAction.RESOLVE:
         fields["resolved_at"] = now
     elif action == TicketAction.CLOSE:
@@ -503,7 +506,7 @@ def _handover_request(
         commitment=commitment,
         commitment_hours=commitment_hours,
         requested_at=now,
-        accept_due_at=now + timedelta(hours=float(hours)) if hours else None,
+        accept_due_at=sla.hours_after(now, hours),
     )
     try:
         with transaction.atomic():
@@ -542,11 +545,7 @@ def handover_accept(*, handover: Handover, actor: User) -> Handover:
             _("This case is no longer open; the handover cannot be accepted.")
         )
     now = timezone.now()
-    commitment_due = (
-        now + timedelta(hours=float(handover.commitment_hours))
-        if handover.commitment_hours
-        else None
-    )
+    commitment_due = sla.hours_after(now, handover.commitment_hours)
     if not Handover.objects.filter(
         pk=handover.pk, status=Handover.Status.REQUESTED
     ).update(
@@ -684,7 +683,7 @@ def sla_sweep(*, now: datetime) -> int:
                 )
             )
         )
-        for clock in CLOCKS:
+        for clock in sla.CLOCKS:
             due_field, done_field = f"{clock}_due_at", _done_field(clock)
             last_step_taken = TicketEvent.objects.filter(
                 key=Concat(
@@ -704,14 +703,11 @@ def sla_sweep(*, now: datetime) -> int:
             )
             plan = []
             for ticket in candidates:
-                due = getattr(ticket, due_field)
-                total = (due - ticket.created_at).total_seconds()
-                elapsed = (now - ticket.created_at).total_seconds()
-                steps = ["warning"]
-                if now >= due:
-                    steps.append("breach")
-                if total > 0 and elapsed >= MANAGER_AT * total:
-                    steps.append("manager")
+                steps = sla.escalation_steps(
+                    started_at=ticket.created_at,
+                    due=getattr(ticket, due_field),
+                    now=now,
+                )
                 plan += [(ticket, step) for step in steps]
             taken = set(
                 TicketEvent.objects.filter(

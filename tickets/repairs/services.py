@@ -79,16 +79,16 @@ _WORK_STARTS_FROM = frozenset({TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED}
 _FINISHED_OUTCOMES = frozenset({Repair.Outcome.FIXED, Repair.Outcome.FAILED})
 # The legal-clock sweep warns this many days before a window's last day.
 _WINDOW_WARNING_DAYS = 2
-# The engine's own defaults (tickets/entitlement.py) when neither the standard nor the law
-# names a value.
-_ENGINE_DEFAULTS = {
-    "return_window_days": 7,
-    "exchange_window_days": 15,
-    "repairer_fault_max_repair_days": 30,
-    "parts_wait_max_days": 90,
-    "cumulative_repair_days_max": 30,
-    "single_repair_spare_car_days": 5,
-}
+# The day limits the sweep watches.
+_DAY_LIMITS = (
+    "return_window_days",
+    "exchange_window_days",
+    "repairer_fault_max_repair_days",
+    "parts_wait_max_days",
+    "cumulative_repair_days_max",
+    "single_repair_spare_car_days",
+    "no_reason_return_days",
+)
 # Vehicle limits come from the vehicle law only (as in the engine).
 _LEGAL_ONLY = frozenset({"cumulative_repair_days_max", "single_repair_spare_car_days"})
 _VEHICLE = "vehicle"
@@ -661,6 +661,15 @@ def offer_decide(*, offer: Offer, actor: User, approve: bool, note: str = "") ->
 # --- Legal-clock sweep -----------------------------------------------------------------------
 
 
+def _engine_default(key: str) -> int | None:
+    """The engine's own fallback for a day limit when neither the standard nor the law
+    names one: its table of legal defaults (`entitlement.DEFAULTS`, which is
+    standards.legal_data.LEGAL_DEFAULTS), the vehicle section for the vehicle-only limits,
+    else the household one; None for a limit without a fallback (the no-reason return)."""
+    section = "vehicle" if key in _LEGAL_ONLY else "household"
+    return entitlement.DEFAULTS[section].get(key)
+
+
 def _terms(ticket: Ticket, legal_sets: dict[str, dict]) -> dict[str, int | None]:
     """The day limits that govern the case, chosen as `ticket_compute_entitlement` and
     the engine choose them: the pinned standard's value when it was written against the
@@ -674,10 +683,10 @@ def _terms(ticket: Ticket, legal_sets: dict[str, dict]) -> dict[str, int | None]
         standard = {}
     legal = legal_sets.get(code, {}).get("parameters", {})
     terms: dict[str, int | None] = {}
-    for key in (*_ENGINE_DEFAULTS, "no_reason_return_days"):
+    for key in _DAY_LIMITS:
         value = None if key in _LEGAL_ONLY else standard.get(key)
         if value is None:
-            value = legal.get(key, _ENGINE_DEFAULTS.get(key))
+            value = legal.get(key, _engine_default(key))
         terms[key] = int(value) if value is not None else None
     return terms
 
@@ -695,10 +704,10 @@ def _limit_values(legal_sets: dict[str, dict]) -> dict[str, set[int]]:
         (parameters or {}).get("entitlement", {}) or {} for parameters in pinned
     ]
     values: dict[str, set[int]] = {}
-    for key in (*_ENGINE_DEFAULTS, "no_reason_return_days"):
+    for key in _DAY_LIMITS:
         found = {int(s[key]) for s in sources if s.get(key) is not None}
-        if key in _ENGINE_DEFAULTS:
-            found.add(_ENGINE_DEFAULTS[key])
+        if (default := _engine_default(key)) is not None:
+            found.add(default)
         values[key] = found
     return values
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from django import template
 from django.utils.translation import gettext as _
 
+from tickets.cases import selectors as case_selectors
 from tickets.models import Ticket
 from tickets.workflow import TicketStatus
 
@@ -31,24 +32,25 @@ def _duration(seconds: float) -> str:
 
 @register.inclusion_tag("tickets/sla_badge.html")
 def sla_badge(ticket: Ticket, now: datetime) -> dict:
-    """The next clock of an open case as a badge: red when overdue, amber past its 80 %
-    warning point, grey when paused, green otherwise (wall-clock time left)."""
+    """The next clock of an open case as a badge, in the state standards.sla.clock_state
+    gives it (the case page shows the same): red when overdue, amber past its 80 % warning
+    point, grey when paused, green otherwise (wall-clock time left)."""
     nxt = ticket.next_due
     if nxt is None:
         return {"badge": None}
     due, clock = nxt
-    warn = getattr(ticket, f"{clock}_warn_at")
+    state = case_selectors.ticket_clock_state(ticket=ticket, clock=clock, now=now)
     seconds = (due - now).total_seconds()
-    if ticket.paused_at:
+    if state.state == "paused":
         css, text = "text-bg-secondary", _("paused")
-    elif seconds <= 0:
+    elif state.state == "overdue":
         css = "text-bg-danger"
         text = _("%(clock)s overdue %(time)s") % {
             "clock": CLOCK_NAMES[clock](),
             "time": _duration(seconds),
         }
     else:
-        css = "text-bg-warning" if warn and warn <= now else "text-bg-success"
+        css = "text-bg-warning" if state.state == "warning" else "text-bg-success"
         text = _("%(clock)s in %(time)s") % {
             "clock": CLOCK_NAMES[clock](),
             "time": _duration(seconds),
