@@ -84,7 +84,8 @@ class ProductForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = OwnedProduct
         fields = [
-            "model", "serial", "seller", "sale_date", "delivery_date", "installation_date",
+            "model", "serial", "seller", "carrier", "installer", "sale_date",
+            "delivery_date", "installation_date",
             "invoice_number", "invoice_price", "price_paid", "is_distance_sale", "external_id",
         ]  # fmt: skip
         widgets = {
@@ -97,6 +98,10 @@ class ProductForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["model"].queryset = ProductModel.objects.select_related("producer")
         self.fields["seller"].queryset = Party.objects.filter(kind=Party.Kind.SELLER)
+        self.fields["carrier"].queryset = Party.objects.filter(kind=Party.Kind.CARRIER)
+        self.fields["installer"].queryset = Party.objects.filter(
+            kind=Party.Kind.INSTALLER
+        )
 
 
 class ContactForm(BootstrapFormMixin, forms.ModelForm):

@@ -368,6 +368,24 @@ class OwnedProduct(models.Model):
         on_delete=models.PROTECT,
         related_name="sold_products",
     )
+    # Who delivered and who installed it: the liable parties of transport and installation
+    # damage, against whom recourse runs (domain §6).
+    carrier = models.ForeignKey(
+        Party,
+        verbose_name=_("carrier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delivered_products",
+    )
+    installer = models.ForeignKey(
+        Party,
+        verbose_name=_("installer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="installed_products",
+    )
     sale_date = models.DateField(_("sale / invoice date"))
     delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
     installation_date = models.DateField(_("installation date"), null=True, blank=True)

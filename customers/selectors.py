@@ -112,7 +112,9 @@ def product_list(
     for name, value in (filters or {}).items():
         if value not in (None, ""):
             products = products.filter(**{name: value})
-    return products.select_related("model__producer", "seller", "customer")
+    return products.select_related(
+        "model__producer", "seller", "carrier", "installer", "customer"
+    )
 
 
 def product_get(*, user: User, pk: int) -> OwnedProduct:

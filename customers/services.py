@@ -37,8 +37,9 @@ CUSTOMER_FIELDS = {
     "quiet_hours_end", "city", "address", "region", "unit", "external_id",
 }  # fmt: skip
 PRODUCT_FIELDS = {
-    "model", "serial", "seller", "sale_date", "delivery_date", "installation_date",
-    "invoice_number", "invoice_price", "price_paid", "is_distance_sale", "external_id",
+    "model", "serial", "seller", "carrier", "installer", "sale_date", "delivery_date",
+    "installation_date", "invoice_number", "invoice_price", "price_paid",
+    "is_distance_sale", "external_id",
 }  # fmt: skip
 ARCHIVE_MANAGERS = ("manager", "admin")
 

@@ -73,7 +73,8 @@ class OwnedProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = OwnedProduct
         fields = [
-            "id", "customer", "model", "serial", "seller", "sale_date", "delivery_date",
+            "id", "customer", "model", "serial", "seller", "carrier", "installer",
+            "sale_date", "delivery_date",
             "installation_date", "invoice_number", "invoice_price", "price_paid",
             "is_distance_sale", "external_id", "legal_rule_set", "validity_start",
             "validity_end", "main_validity_end", "component_validity",

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from aftersales.exceptions import ActionForbidden, InvalidTransition, StaleObject
 from aftersales.models import Notification
 from customers import services as archive_services
-from customers.models import Party
+from customers.models import OwnedProduct, Party
 from tests.aftersales.factories import UserFactory
 from tests.customers.factories import customer, product, product_model
 from tests.tickets.factories import open_ticket
@@ -575,19 +575,83 @@ def test_a_claim_no_longer_draft_gets_a_new_claim_for_the_next_compensation(
     assert first.amount == Decimal("3000.00")
 
 
-def test_without_a_party_a_third_party_liability_falls_back_to_the_producer(
-    clock, people, acme
+def _product_parties(ticket: Ticket, actor, **kinds: str) -> dict[str, Party]:
+    """Put parties on the case's product record (field name → party kind)."""
+    parties = {
+        field: party(actor, f"{field.title()} Co {ticket.pk}", kind)
+        for field, kind in kinds.items()
+    }
+    OwnedProduct.objects.filter(pk=ticket.product_id).update(**parties)
+    ticket.product.refresh_from_db()
+    return parties
+
+
+@pytest.mark.parametrize(
+    ("liability", "field", "basis"),
+    [
+        ("seller_storage", "seller", None),
+        ("carrier", "carrier", "Civil Code Art. 1204 / contract of carriage"),
+        ("installer", "installer", None),
+    ],
+)
+def test_without_a_named_party_the_claim_goes_to_the_party_the_product_record_names(
+    clock, people, acme, liability, field, basis
 ):
+    # given: the product's record names a seller, a carrier and an installer
     agent = people["agent"]
-    ticket = case(agent, maker=acme, liability="carrier")
+    ticket = case(agent, maker=acme, liability=liability)
+    parties = _product_parties(
+        ticket, agent,
+        seller=Party.Kind.SELLER, carrier=Party.Kind.CARRIER,
+        installer=Party.Kind.INSTALLER,
+    )  # fmt: skip
 
     compensation = paid(ticket, agent, "800")
 
-    assert compensation.party == acme
+    # then: the liable one, never the producer
+    assert compensation.party == parties[field]
+    assert compensation.recourse_claim.party == parties[field]
+    assert compensation.recourse_claim.party != acme
+    if basis:
+        assert compensation.recourse_claim.basis == basis
+
+
+def test_a_producer_defect_without_a_named_party_goes_to_the_producer(
+    clock, people, acme
+):
+    agent = people["agent"]
+    ticket = case(agent, maker=acme, liability="producer_defect")
+    _product_parties(ticket, agent, seller=Party.Kind.SELLER)
+
+    compensation = paid(ticket, agent, "800")
+
     assert compensation.recourse_claim.party == acme
-    assert compensation.recourse_claim.basis == (
-        "Civil Code Art. 1204 / contract of carriage"
-    )
+
+
+@pytest.mark.parametrize(
+    ("liability", "missing"),
+    [
+        ("seller_storage", "seller"),
+        ("carrier", "carrier"),
+        ("installer", "installer"),
+        ("repairer", "repairer"),
+    ],
+)
+def test_when_the_product_record_names_nobody_liable_the_party_is_asked_for(
+    clock, people, acme, liability, missing
+):
+    # given: a product made by ACME with no seller, carrier or installer on record
+    agent = people["agent"]
+    ticket = case(agent, maker=acme, liability=liability)
+
+    with pytest.raises(ValidationError) as excinfo:
+        paid(ticket, agent, "800")
+
+    # then: the user is asked; nothing is stored, and the producer is not claimed
+    assert set(excinfo.value.message_dict) == {"party"}
+    assert missing in excinfo.value.message_dict["party"][0]
+    assert Compensation.objects.count() == 0
+    assert RecourseClaim.objects.count() == 0
 
 
 def test_without_a_party_or_a_product_the_party_is_asked_for(clock, people):

@@ -11,8 +11,9 @@ recourse claim drafted. So "paid" ⇔ `paid_on` is set, everywhere (ledger, swee
 
 Recourse. A paid compensation whose liability lies with a third party (producer defect →
 producer, seller storage → seller, carrier, installer, repairer → service provider) is
-covered by a claim against the liable party (the one named, else the product model's
-producer): it joins the case's open draft claim against that party (amount = the sum), or a
+covered by a claim against the liable party (the one named, else the one the product's
+record names for that liability): it joins the case's open draft claim against that
+party (amount = the sum), or a
 new draft claim is made (owner: who recorded it; basis suggested from the liability;
 limitation date: paid date + the limitation years, 3 by default). The claim then follows
 `tickets.workflow.CLAIM_TRANSITIONS`; each step is compare-and-set and writes a RECOURSE
@@ -74,6 +75,39 @@ LIABLE_PARTY_KIND: dict[str, str] = {
     Liability.INSTALLER: Party.Kind.INSTALLER,
     Liability.REPAIRER: Party.Kind.SERVICE_PROVIDER,
 }
+
+# Where the product's record names the liable party of each third-party liability.
+_PRODUCT_PARTY = {
+    Liability.PRODUCER_DEFECT: lambda product: product.model.producer,
+    Liability.SELLER_STORAGE: lambda product: product.seller,
+    Liability.CARRIER: lambda product: product.carrier,
+    Liability.INSTALLER: lambda product: product.installer,
+}
+_NAME_THE_PARTY = {
+    Liability.PRODUCER_DEFECT: _("Name the liable party: the product's model has no "
+                                 "producer on record."),
+    Liability.SELLER_STORAGE: _("Name the liable party: the product has no seller on "
+                                "record."),
+    Liability.CARRIER: _("Name the liable party: the product has no carrier on record."),
+    Liability.INSTALLER: _("Name the liable party: the product has no installer on "
+                           "record."),
+    Liability.REPAIRER: _("Name the liable party: the repairer is not on the product's "
+                          "record."),
+}  # fmt: skip
+_NO_PRODUCT = _("Name the liable party: the case has no product to find it on.")
+
+
+def liable_party_of(*, ticket: Ticket, liability: str) -> Party | None:
+    """The party a third-party liability points at on the case's product record: the
+    producer of the model for a producer defect, the product's seller for seller storage,
+    its carrier for transport damage, its installer for installation damage (None when
+    the record names nobody, or for a repairer, who is not on the record)."""
+    product = ticket.product
+    find = _PRODUCT_PARTY.get(liability)
+    if product is None or find is None:
+        return None
+    return find(product)
+
 
 # The legal basis a drafted claim starts with (a suggestion: the owner edits it).
 BASIS_SUGGESTIONS = {
@@ -190,8 +224,10 @@ def compensation_record(
     """Record what the company pays the customer first (先行赔付).
 
     The liability defaults to the case's (required when the case has none). With a
-    third-party liability the liable party is `party`, else the product model's producer
-    (a party of another kind than the liability suggests is accepted). Above the approval
+    third-party liability the liable party is `party`, else the one the product's record
+    names for that liability (`liable_party_of`: producer, seller, carrier or installer);
+    when the record names nobody the user must name the party (a field error, nothing
+    stored). A party of another kind than the liability suggests is accepted. Above the approval
     threshold a non-supervisor's compensation waits for approval, unpaid; otherwise it is
     paid on `paid_on` (default today) and covered by a recourse claim at once."""
     if not actor.is_staff_member:
@@ -207,13 +243,12 @@ def compensation_record(
     if liability not in Liability.values:
         raise ValidationError({"liability": [_("Unknown liability.")]})
     if liability in LIABLE_PARTY_KIND and party is None:
-        product = ticket.product
-        party = product.model.producer if product is not None else None
+        party = liable_party_of(ticket=ticket, liability=liability)
         if party is None:
-            raise ValidationError(
-                {"party": [_("Name the liable party: the case has no product whose "
-                             "producer could be claimed against.")]}
-            )  # fmt: skip
+            message = (
+                _NO_PRODUCT if ticket.product is None else _NAME_THE_PARTY[liability]
+            )
+            raise ValidationError({"party": [message]})
     today = timezone.localdate()
     if paid_on is not None and paid_on > today:
         raise ValidationError(
