@@ -125,6 +125,32 @@ def test_bad_compensations_are_400_with_field_errors_and_store_nothing(
     assert Compensation.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("liability", "missing"),
+    [("seller_storage", "seller"), ("carrier", "carrier"), ("installer", "installer")],
+)
+def test_a_third_party_with_no_party_on_the_product_record_is_a_party_error(
+    clock, people, acme, liability, missing
+):
+    # given: the product has a producer but no seller, carrier or installer on record
+    agent = people["agent"]
+    ticket = case(agent, maker=acme, liability=liability)
+
+    response = client_for(agent).post(
+        f"{API}/tickets/{ticket.pk}/compensations/",
+        {"kind": "property_damage", "amount": "800"},
+        format="json",
+    )
+
+    # then: the caller is asked to name the party; the producer is not claimed
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"party"}
+    assert missing in body["party"][0]
+    assert Compensation.objects.count() == 0
+    assert RecourseClaim.objects.count() == 0
+
+
 def test_compensations_of_a_case_outside_the_scope_are_404(
     clock, people, acme, outsider
 ):

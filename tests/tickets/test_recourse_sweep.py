@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aftersales.models import JobRun, Notification
+from customers.models import OwnedProduct
 from tests.tickets import test_recourse as shared
 from tests.tickets.test_recourse import (
     NOW,
@@ -84,6 +85,40 @@ def test_a_paid_third_party_compensation_without_a_claim_gets_one(clock, people,
     # idempotent
     assert sweep(NOW) == 0
     assert RecourseClaim.objects.count() == 1
+
+
+def test_an_uncovered_compensation_without_a_party_is_claimed_from_the_liable_one(
+    clock, people, acme, store
+):
+    # given: two paid seller-storage compensations with no party and no claim (entered by
+    # an administrator); one case's product names its seller, the other's nobody but the
+    # producer
+    agent = people["agent"]
+    sold = case(agent, maker=acme, liability="seller_storage")
+    OwnedProduct.objects.filter(pk=sold.product_id).update(seller=store)
+    unsold = case(agent, maker=acme, liability="seller_storage")
+    orphans = [
+        Compensation.objects.create(
+            ticket=ticket,
+            kind="exchange",
+            amount="900.00",
+            liability="seller_storage",
+            paid_on=date(2026, 11, 20),
+            created_by=agent,
+        )  # fmt: skip
+        for ticket in (sold, unsold)
+    ]
+
+    assert sweep(NOW) == 1
+
+    # then: the seller is claimed from, never the producer; without a seller nothing is
+    # drafted (a person must name the party)
+    for orphan in orphans:
+        orphan.refresh_from_db()
+    assert (orphans[0].party, orphans[0].recourse_claim.party) == (store, store)
+    assert (orphans[1].party, orphans[1].recourse_claim) == (None, None)
+    assert RecourseClaim.objects.filter(party=acme).count() == 0
+    assert sweep(NOW) == 0
 
 
 def test_the_sweep_adds_to_the_open_draft_claim_of_the_same_party(clock, people, acme):

@@ -95,6 +95,28 @@ def test_a_refused_compensation_shows_why_and_stores_nothing(client, clock, peop
     assert Compensation.objects.count() == 0
 
 
+def test_without_a_seller_on_record_the_page_asks_for_the_party(
+    client, clock, people, acme
+):
+    # given: seller storage is liable; the product has a producer but no seller on record
+    agent = people["agent"]
+    ticket = case(agent, maker=acme, liability="seller_storage")
+
+    response = logged_in(client, agent).post(
+        reverse("tickets:compensation-create", args=[ticket.number]),
+        {"compensation-kind": "property_damage", "compensation-amount": "800",
+         "compensation-liability": "", "compensation-party": ""},
+    )  # fmt: skip
+
+    # then: the page asks to name the party; nothing stored, the producer not claimed
+    assertRedirects(response, ticket.get_absolute_url(), fetch_redirect_response=False)
+    [message] = messages_of(response)
+    assert "Name the liable party" in message
+    assert "seller" in message
+    assert Compensation.objects.count() == 0
+    assert RecourseClaim.objects.count() == 0
+
+
 def test_the_supervisor_sees_and_uses_the_approve_button(client, clock, people, acme):
     agent, supervisor = people["agent"], people["supervisor"]
     ticket = case(agent, maker=acme, liability="producer_defect")

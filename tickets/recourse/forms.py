@@ -29,7 +29,10 @@ class CompensationForm(BootstrapFormMixin, forms.Form):
         label=_("Liable party"),
         queryset=Party.objects.all(),
         required=False,
-        help_text=_("Empty: the product's producer when a third party is liable."),
+        help_text=_(
+            "Empty: the party the product's record names for the liability (producer, "
+            "seller, carrier or installer)."
+        ),
     )
     paid_on = forms.DateField(
         label=_("Paid on"),

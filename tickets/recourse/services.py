@@ -709,10 +709,15 @@ def recourse_sweep(*, now: datetime) -> int:
         uncovered = Compensation.objects.filter(
             recourse_claim__isnull=True,
             paid_on__isnull=False,
-            party__isnull=False,
             liability__in=list(LIABLE_PARTY_KIND),
-        ).select_related("ticket__unit", "ticket__standard_version", "created_by")
+        ).select_related(
+            "ticket__unit", "ticket__standard_version", "created_by",
+            "ticket__product__model__producer", "ticket__product__seller",
+            "ticket__product__carrier", "ticket__product__installer",
+        )  # fmt: skip
         for compensation in uncovered:
+            if compensation.party_id is None and not _name_liable_party(compensation):
+                continue  # the product's record names nobody: a person must name one
             if _cover(compensation, actor=None, now=now) is not None:
                 run.items += 1
         overdue = (
@@ -757,6 +762,25 @@ def recourse_sweep(*, now: datetime) -> int:
                 today=today, now=now,
             )  # fmt: skip
     return run.items
+
+
+def _name_liable_party(compensation: Compensation) -> bool:
+    """The rule of `compensation_record` for a paid third-party compensation that has no
+    party: it gets the one the product's record names for its liability
+    (`liable_party_of`), compare-and-set; False when the record names nobody (no claim is
+    drafted then, a person must name the party) — never the producer by default."""
+    party = liable_party_of(
+        ticket=compensation.ticket, liability=compensation.liability
+    )
+    if party is None:
+        return False
+    if not Compensation.objects.filter(pk=compensation.pk, party__isnull=True).update(
+        party=party
+    ):
+        compensation.refresh_from_db()  # someone named a party first
+        return compensation.party_id is not None
+    compensation.party = party
+    return True
 
 
 def _remind(claim: RecourseClaim, *, today: date, now: datetime) -> int:

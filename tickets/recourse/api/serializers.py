@@ -53,7 +53,8 @@ class CompensationSerializer(serializers.ModelSerializer):
 
 class CompensationInputSerializer(serializers.Serializer):
     """Record a compensation: liability defaults to the case's; `party` (id) defaults to
-    the product's producer when a third party is liable."""
+    the party the product's record names for a third-party liability (producer, seller,
+    carrier or installer); without one the service asks for it."""
 
     kind = serializers.ChoiceField(choices=CompensationKind.choices)
     amount = serializers.DecimalField(**MONEY)

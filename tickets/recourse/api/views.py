@@ -42,8 +42,9 @@ __all__ = [
 class TicketCompensationsView(generics.GenericAPIView):
     """`GET` the compensations of a case; `POST {"kind", "amount", "liability", "party"}`
     records one (liability defaults to the case's; a third-party liability drafts a
-    recourse claim against `party`, else the product's producer). The case is given by id
-    or number."""
+    recourse claim against `party`, else the party the product's record names for it:
+    producer, seller, carrier or installer; when it names nobody, 400 asks for `party`).
+    The case is given by id or number."""
 
     permission_classes = [IsStaffMember]
     serializer_class = CompensationSerializer
