@@ -3,48 +3,56 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import selectors
+from aftersales import permissions, selectors
 from aftersales.roles import Role
-
-STAFF = {r for r in Role.values if r != Role.CUSTOMER}
 
 # (url name, label, icon, roles that see it). Entries whose URL does not exist yet are skipped.
 NAVIGATION = [
     ("home", _("Home"), "house", None),
-    ("tickets:ticket-list", _("Cases"), "inboxes", STAFF),
-    ("customers:customer-list", _("Customers"), "person-vcard", STAFF),
-    ("followups:followup-list", _("Follow-ups"), "telephone-outbound", STAFF),
+    ("tickets:ticket-list", _("Cases"), "inboxes", permissions.STAFF),
+    ("customers:customer-list", _("Customers"), "person-vcard", permissions.STAFF),
+    (
+        "followups:followup-list",
+        _("Follow-ups"),
+        "telephone-outbound",
+        permissions.STAFF,
+    ),
     (
         "tickets:recourse-claim-list",
         _("Recourse"),
         "cash-coin",
-        {Role.MANAGER, Role.SUPERVISOR, Role.QUALITY_MANAGER, Role.ADMIN, Role.AGENT},
+        permissions.CLAIM_WORKERS,
     ),
-    ("feedback:feedback-item-list", _("Feedback"), "chat-square-text", STAFF),
+    (
+        "feedback:feedback-item-list",
+        _("Feedback"),
+        "chat-square-text",
+        permissions.STAFF,
+    ),
     (
         "feedback:quality-notice-list",
         _("Quality notices"),
         "clipboard-data",
-        STAFF,
+        permissions.STAFF,
     ),
     (
         "feedback:qa-recall-list",
         _("QA re-calls"),
         "patch-check",
-        {Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN},
+        permissions.QUALITY_REVIEWERS,
     ),
     (
         "care:programme-list",
         _("Care programmes"),
         "megaphone",
-        {Role.QUALITY_MANAGER, Role.MANAGER, Role.SUPERVISOR, Role.ADMIN},
+        permissions.CARE_MANAGERS,
     ),
-    ("standards:standard-list", _("Standards"), "journal-check", STAFF),
+    ("standards:standard-list", _("Standards"), "journal-check", permissions.STAFF),
     (
         "dashboard",
         _("Dashboard"),
         "speedometer2",
-        {Role.MANAGER, Role.SUPERVISOR, Role.QUALITY_MANAGER, Role.ADMIN},
+        permissions.OVERSEERS,
     ),
     ("portal:home", _("My service"), "person-heart", {Role.CUSTOMER}),
     ("notification-list", _("Notifications"), "bell", None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from aftersales.models import JobRun, Membership, Notification, Unit, User
-from aftersales.roles import MANAGING_ROLES, STAFF_ROLES
+from aftersales.permissions import STAFF
 
 
 def user_list(*, viewer: User) -> QuerySet[User]:
@@ -14,7 +14,7 @@ def user_list(*, viewer: User) -> QuerySet[User]:
         return User.objects.none()
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True))
+        .filter(Q(groups__name__in=STAFF) | Q(is_superuser=True))
         .prefetch_related(
             "groups",
             Prefetch("memberships", queryset=Membership.objects.select_related("unit")),
@@ -37,33 +37,6 @@ def unit_list(*, viewer: User) -> QuerySet[Unit]:
     if not viewer.is_staff_member:
         return Unit.objects.none()
     return Unit.objects.select_related("parent").order_by("path")
-
-
-def supervisors_over(*, unit: Unit) -> QuerySet[User]:
-    """Active supervisors of the unit or of a unit above it (who answers for its work)."""
-    return User.objects.filter(
-        is_active=True,
-        memberships__is_supervisor=True,
-        memberships__unit_id__in=unit.lineage_ids,
-    ).distinct()
-
-
-def supervises(*, user: User, units) -> bool:
-    """Whether `user` supervises one of `units` or a unit above one of them."""
-    ids = {pk for unit in units for pk in unit.lineage_ids}
-    return Membership.objects.filter(
-        user=user, is_supervisor=True, unit_id__in=ids
-    ).exists()
-
-
-def units_supervised_subtree(*, user: User) -> QuerySet[Unit]:
-    """Every unit in the subtrees of the units `user` supervises (managers: all units)."""
-    if user.has_role(*MANAGING_ROLES):
-        return Unit.objects.all()
-    roots = list(
-        Unit.objects.filter(memberships__user=user, memberships__is_supervisor=True)
-    )
-    return Unit.objects.subtree_of(roots)
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:

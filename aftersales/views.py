@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
-from aftersales import health, selectors, services
+from aftersales import health, permissions, selectors, services
 from aftersales.forms import LoginForm, MarkReadForm
 from standards import selectors as standards_selectors
 
@@ -72,7 +72,7 @@ def home(request):
         "memberships": selectors.me_get(user=user).memberships.all(),
         "recent_notifications": selectors.notification_list(user=user)[:5],
     }
-    if user.has_role("manager", "admin", "quality_manager"):
+    if permissions.sees_job_runs(user):
         context["job_runs"] = selectors.job_run_list_recent(limit=8)
     if user.is_staff_member:
         context["to_acknowledge"] = standards_selectors.versions_to_acknowledge(

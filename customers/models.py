@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Unit
+from aftersales.permissions import visible_subset
 from standards.parameters import ContactChannel
 
 
@@ -47,28 +48,32 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(merged_into__isnull=True)
 
     def visible_to(self, user) -> CustomerQuerySet:
-        """Who may see which archive: managers, quality managers and administrators all;
-        other staff the customers of their branch and those served company-wide; a
-        customer only their own archive; anyone else nothing."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.has_role("manager", "quality_manager", "admin"):
-            return self
-        if user.is_staff_member:
-            paths = list(user.units.values_list("path", flat=True))
-            roots = scope_roots(paths)
-            # Served company-wide: no unit, or a unit above the staff member's branch.
-            above = {
-                root[: index + 1]
-                for root in roots
-                for index, ch in enumerate(root)
-                if ch == "/"
-            }
-            condition = Q(unit__isnull=True) | Q(unit__path__in=above)
-            for root in roots:
-                condition |= Q(unit__path__startswith=root)
-            return self.filter(condition)
-        return self.filter(user=user)
+        """Who may see which archive (the rule of `aftersales.permissions`): managers,
+        quality managers and administrators all; other staff the customers of their branch
+        and those served company-wide; a customer only their own archive; anyone else
+        nothing."""
+        return visible_subset(
+            self,
+            user,
+            staff=lambda customers: customers._of_branch(user),
+            own=lambda customers: customers.filter(user=user),
+        )
+
+    def _of_branch(self, user) -> CustomerQuerySet:
+        """The customers of the staff member's branch and those served company-wide."""
+        paths = list(user.units.values_list("path", flat=True))
+        roots = scope_roots(paths)
+        # Served company-wide: no unit, or a unit above the staff member's branch.
+        above = {
+            root[: index + 1]
+            for root in roots
+            for index, ch in enumerate(root)
+            if ch == "/"
+        }
+        condition = Q(unit__isnull=True) | Q(unit__path__in=above)
+        for root in roots:
+            condition |= Q(unit__path__startswith=root)
+        return self.filter(condition)
 
 
 class Customer(models.Model):

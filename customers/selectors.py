@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.models import User
 from customers import phones as phone_numbers
 from customers.models import (
@@ -273,7 +274,9 @@ def archive_access_list(*, customer: Customer) -> QuerySet[ArchiveAccess]:
 def import_job_list(*, user: User) -> QuerySet[ImportJob]:
     """Imports: everyone's for managers, one's own for other staff."""
     jobs = ImportJob.objects.select_related("created_by")
-    return jobs if user.has_role("manager", "admin") else jobs.filter(created_by=user)
+    if permissions.can_manage_archives(user):
+        return jobs
+    return jobs.filter(created_by=user)
 
 
 def import_job_get(*, user: User, pk: int) -> ImportJob:

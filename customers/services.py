@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.models import User
 from aftersales.services import job_run
 from customers import phones as phone_numbers
@@ -41,7 +42,6 @@ PRODUCT_FIELDS = {
     "installation_date", "invoice_number", "invoice_price", "price_paid",
     "is_distance_sale", "external_id",
 }  # fmt: skip
-ARCHIVE_MANAGERS = ("manager", "admin")
 
 
 def _require_staff(actor: User) -> None:
@@ -100,11 +100,7 @@ def _set_tags(customer: Customer, names: list[str]) -> None:
 
 def _check_unit_scope(actor: User | None, unit) -> None:
     """Staff may serve customers from their own branch (or company-wide) only."""
-    if (
-        actor is None
-        or unit is None
-        or actor.has_role("manager", "quality_manager", "admin")
-    ):
+    if actor is None or unit is None or permissions.sees_company_wide(actor):
         return
     roots = scope_roots(list(actor.units.values_list("path", flat=True)))
     if not any(
@@ -564,7 +560,7 @@ def _anonymise_rows(customers: models.QuerySet[Customer], now: datetime) -> int:
 def customer_anonymise(*, customer: Customer, actor: User) -> Customer:
     """Anonymise an archive on the customer's request (managers): name, phones, e-mail,
     address and contact summaries go; products, cases and statistics stay."""
-    if not actor.has_role(*ARCHIVE_MANAGERS):
+    if not permissions.can_manage_archives(actor):
         raise PermissionDenied(
             _("Only managers and administrators anonymise customer archives.")
         )

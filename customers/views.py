@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from aftersales import permissions
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
 from customers import selectors, services, validity
@@ -104,7 +105,6 @@ def customer_detail(request, pk: int):
             "warranty": _warranty_rows(selectors.products_of(customer=customer), today),
             "timeline": selectors.customer_timeline(customer=customer),
             "contact_form": ContactForm(),
-            "is_manager": request.user.has_role("manager", "admin"),
         },
     )
 
@@ -303,7 +303,7 @@ def customer_anonymise(request, pk: int):
 @staff_required
 def customer_access_log(request, pk: int):
     """Who viewed or exported this archive (managers)."""
-    if not request.user.has_role("manager", "admin"):
+    if not permissions.can_manage_archives(request.user):
         raise PermissionDenied
     customer = selectors.customer_get(user=request.user, pk=pk)
     page = Paginator(selectors.archive_access_list(customer=customer), 50).get_page(

@@ -10,9 +10,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from aftersales import permissions
 from aftersales.models import Unit, User
-from aftersales.roles import STAFF_ROLES, Role
-from aftersales.selectors import units_supervised_subtree
 from standards import calendar as business_calendar
 from standards import resolver
 from standards.models import (
@@ -190,15 +189,15 @@ def acknowledgement_gaps(*, version: StandardVersion, viewer: User) -> QuerySet[
     """Staff who must acknowledge `version` and have not, within what `viewer` supervises
     (managers: everyone)."""
     staff = User.objects.filter(
-        is_active=True, groups__name__in=STAFF_ROLES - {Role.ADMIN}
+        is_active=True, groups__name__in=permissions.ACKNOWLEDGERS
     )
     if version.document.kind != "service":
         staff = staff.filter(
             memberships__unit__path__startswith=version.document.owner_unit.path
         )
-    if not viewer.has_role(Role.MANAGER, Role.ADMIN, Role.QUALITY_MANAGER):
+    if not permissions.sees_company_wide(viewer):
         staff = staff.filter(
-            memberships__unit__in=units_supervised_subtree(user=viewer)
+            memberships__unit__in=permissions.units_overseen(user=viewer)
         )
     acknowledged = Acknowledgement.objects.filter(version=version, user=OuterRef("pk"))
     return (

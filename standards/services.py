@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
-from aftersales.roles import Role
 from aftersales.services import job_run, notify
 from standards import calendar as business_calendar
 from standards import parameters as params
@@ -42,7 +42,6 @@ REVIEW_REMINDER_DAYS = (
 # Public holidays a year under the State Council's rules (13 days from 2025): fewer company
 # days off than this for a year the holiday package lacks means that year is not entered yet.
 STATUTORY_HOLIDAYS_PER_YEAR = 13
-STANDARD_EDITORS = frozenset({Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN})
 
 
 def add_months(day: date, months: int) -> date:
@@ -53,7 +52,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def _require_editor(actor: User, document: StandardDocument) -> None:
-    if not (actor.has_role(*STANDARD_EDITORS) or document.owner_id == actor.pk):
+    if not (permissions.can_edit_standards(actor) or document.owner_id == actor.pk):
         raise PermissionDenied(
             _("Only quality managers, managers or the standard's owner may do this.")
         )
@@ -90,7 +89,7 @@ def standard_document_create(
     description: str = "",
 ) -> StandardDocument:
     """Create a standard document (quality managers and managers)."""
-    if not actor.has_role(*STANDARD_EDITORS):
+    if not permissions.can_edit_standards(actor):
         raise PermissionDenied(
             _("Only quality managers and managers create standards.")
         )
@@ -474,7 +473,7 @@ def change_request_decide(
 ) -> ChangeRequest:
     """Accept or reject an open change request with a recorded reason (quality managers and
     managers). Receivers of `change_request_decided` answer the cited feedback."""
-    if not actor.has_role(*workflow.APPROVERS):
+    if not permissions.can_approve_standards(actor):
         raise PermissionDenied(
             _("Only quality managers and managers decide change requests.")
         )
@@ -524,7 +523,7 @@ def business_calendar_save(
     timezone_name: str = "Asia/Shanghai",
 ) -> BusinessCalendar:
     """Create or change the working hours of a unit (or the company default)."""
-    if not actor.has_role(*STANDARD_EDITORS):
+    if not permissions.can_edit_standards(actor):
         raise PermissionDenied(
             _("Only quality managers and managers change working hours.")
         )
@@ -551,7 +550,7 @@ def calendar_override_set(
 ) -> CalendarOverride:
     """Declare a company (or unit) day off or extra working day, or a holiday of a year the
     holiday package lacks. Setting the same day again replaces it."""
-    if not actor.has_role(*STANDARD_EDITORS):
+    if not permissions.can_edit_standards(actor):
         raise PermissionDenied(
             _("Only quality managers and managers change the calendar.")
         )
@@ -567,7 +566,7 @@ def calendar_override_set(
 @transaction.atomic
 def calendar_override_delete(*, actor: User, override: CalendarOverride) -> None:
     """Remove a day override."""
-    if not actor.has_role(*STANDARD_EDITORS):
+    if not permissions.can_edit_standards(actor):
         raise PermissionDenied(
             _("Only quality managers and managers change the calendar.")
         )
@@ -592,7 +591,7 @@ def calendar_coverage_check(*, today: date) -> list[int]:
         run.detail = ", ".join(str(year) for year in missing)
         for year in missing:
             for person in User.objects.filter(
-                is_active=True, groups__name__in=[Role.QUALITY_MANAGER, Role.ADMIN]
+                is_active=True, groups__name__in=permissions.CALENDAR_KEEPERS
             ).distinct():
                 notify(
                     recipient=person,

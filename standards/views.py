@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales import permissions
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
@@ -48,7 +49,7 @@ def standard_list(request):
         "to_acknowledge": selectors.versions_to_acknowledge(user=request.user),
         "overdue": selectors.reviews_overdue(today=today),
         "due_soon": selectors.reviews_due_soon(today=today),
-        "can_create": request.user.has_role(*services.STANDARD_EDITORS),
+        "can_create": permissions.can_edit_standards(request.user),
     }
     return render(request, "standards/standard_list.html", context)
 
@@ -78,7 +79,7 @@ def standard_detail(request, pk: int):
         "versions": selectors.version_list(document=document),
         "effective": selectors.effective_version(document=document),
         "change_requests": selectors.change_request_list(document=document),
-        "can_draft": request.user.has_role(*services.STANDARD_EDITORS)
+        "can_draft": permissions.can_edit_standards(request.user)
         or document.owner_id == request.user.pk,
     }
     return render(request, "standards/standard_detail.html", context)
@@ -179,12 +180,12 @@ def _version_context(request, version) -> dict:
             version.status, roles=roles, is_author=is_author
         ),
         "editable": workflow.is_editable(version.status)
-        and (request.user.has_role(*services.STANDARD_EDITORS) or is_author),
+        and (permissions.can_edit_standards(request.user) or is_author),
         "previous": previous,
         "acknowledged": version.acknowledgements.filter(user=request.user).exists(),
         "gaps": selectors.acknowledgement_gaps(version=version, viewer=request.user)
         if version.status == workflow.VersionStatus.EFFECTIVE
-        and request.user.has_role("supervisor", "manager", "quality_manager", "admin")
+        and permissions.sees_acknowledgement_gaps(request.user)
         else None,
         "action_form": VersionActionForm(),
     }
@@ -402,7 +403,7 @@ def change_request_detail(request, pk: int):
         {
             "change_request": change_request,
             "form": form,
-            "can_decide": request.user.has_role(*workflow.APPROVERS)
+            "can_decide": permissions.can_approve_standards(request.user)
             and change_request.status == "open",
         },
     )
@@ -475,7 +476,7 @@ def calendar_view(request):
         "override_form": CalendarOverrideForm(),
         "calculator": calculator,
         "result": result,
-        "can_edit": request.user.has_role(*services.STANDARD_EDITORS),
+        "can_edit": permissions.can_edit_standards(request.user),
         "calendars": selectors.business_calendar_list(),
     }
     return render(request, "standards/calendar.html", context)

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.exceptions import ActionForbidden, InvalidTransition
-from aftersales.roles import Role
+from aftersales.permissions import STANDARD_APPROVERS
 
 
 class VersionStatus(models.TextChoices):
@@ -38,7 +38,7 @@ class VersionAction(models.TextChoices):
     WITHDRAW = "withdraw", _("Withdraw")
 
 
-APPROVERS = frozenset({Role.QUALITY_MANAGER, Role.MANAGER})
+APPROVERS = STANDARD_APPROVERS  # the rule lives in aftersales.permissions
 
 
 @dataclass(frozen=True)

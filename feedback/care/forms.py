@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.forms import BootstrapFormMixin
 from customers.models import Customer
 from feedback.models import CareProgramme
@@ -60,9 +61,7 @@ class CareProgrammeForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = (
             self.fields["owner"]
-            .queryset.filter(
-                groups__name__in=["quality_manager", "manager", "supervisor"]
-            )
+            .queryset.filter(groups__name__in=permissions.CARE_OWNERS)
             .distinct()
         )
         if self.instance.pk:

@@ -20,6 +20,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import OutboxMessage, User
 from aftersales.services import OUTBOX_DELIVER_TASK, enqueue_on_commit, job_run
@@ -30,7 +31,6 @@ from feedback.models import CareProgramme, CareRun, CareTouch
 
 logger = logging.getLogger(__name__)
 
-CARE_ROLES = ("quality_manager", "manager", "supervisor", "admin")
 PROGRAMME_FIELDS = {
     "name", "kind", "description", "active", "segments", "product_models", "category",
     "serial_from", "serial_to", "days_before", "validity_basis",
@@ -46,7 +46,7 @@ OUTBOX_KEY_PREFIX = "care-touch:"
 
 
 def _require_care_role(actor: User) -> None:
-    if not actor.has_role(*CARE_ROLES):
+    if not permissions.can_manage_care(actor):
         raise PermissionDenied(
             _("Only quality managers, managers and supervisors manage care programmes.")
         )

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from aftersales import permissions
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
@@ -30,7 +31,7 @@ def care_manager_required(view):
     @staff_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.user.has_role(*services.CARE_ROLES):
+        if not permissions.can_manage_care(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
+from aftersales import permissions
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.roles import Role
@@ -44,14 +45,13 @@ ANSWER_RATE = getattr(settings, "FOLLOWUP_ANSWER_RATE", "30/m")
 def _prepare(followup: FollowUp, user, now, *, answer_form=None) -> FollowUp:
     """What a card needs besides the row (no queries): the quiet-hours warning, the forms
     of the actions this person may take."""
-    roles = set(user.role_names)
     followup.quiet_now = services.followup_in_quiet_hours(followup, now=now)
-    followup.can_act = bool(services.ACTING_ROLES & roles) and (
+    followup.can_act = permissions.can_act_on_followups(user) and (
         followup.status in FollowUp.COMPLETABLE_STATUSES
     )
     followup.can_attempt = followup.can_act and followup.is_open
     followup.can_close_case = (
-        bool(services.NOTE_ROLES & roles)
+        permissions.can_close_unreachable(user)
         and followup.status in {FollowUp.Status.UNREACHABLE, FollowUp.Status.DECLINED}
         and not followup.supervisor_note
         and followup.ticket_id is not None
@@ -336,7 +336,7 @@ def followup_answer(request, token: str):
 
 
 def _quality(request) -> bool:
-    return request.user.has_role(Role.QUALITY_MANAGER, Role.ADMIN)
+    return permissions.can_edit_questionnaires(request.user)
 
 
 @staff_required

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Unit
+from aftersales.permissions import supervised_unit_paths, visible_subset
+from aftersales.roles import Role
 from customers.models import Customer
 from standards.parameters import ContactChannel, SurveyScale
 
@@ -110,20 +112,18 @@ class FollowUpQuerySet(models.QuerySet):
         """Who sees which follow-up: managers, quality managers and administrators all;
         supervisors those of the units below them (the follow-up team's, and those of the
         cases of their units); follow-up agents those of their teams and those assigned to
-        them; anyone else none."""
-        if not user.is_authenticated or not user.is_staff_member:
-            return self.none()
-        if user.has_role("manager", "quality_manager", "admin"):
-            return self
+        them; anyone else none (the rule of `aftersales.permissions`)."""
+        return visible_subset(
+            self, user, staff=lambda followups: followups._seen_by_staff(user)
+        )
+
+    def _seen_by_staff(self, user) -> FollowUpQuerySet:
+        """A follow-up agent's team's and own tasks; a supervisor's subtrees' tasks."""
         condition = Q(pk__in=[])
-        if user.has_role("followup_agent"):
+        if user.has_role(Role.FOLLOWUP_AGENT):
             condition |= Q(assigned_to=user) | Q(unit__members=user)
-        if user.has_role("supervisor"):
-            for path in [
-                m.unit.path
-                for m in user.memberships.select_related("unit")
-                if m.is_supervisor
-            ]:
+        if user.has_role(Role.SUPERVISOR):
+            for path in supervised_unit_paths(user):
                 condition |= Q(unit__path__startswith=path) | Q(
                     ticket__unit__path__startswith=path
                 )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Unit
+from aftersales.permissions import visible_subset
 from customers.models import Customer, ProductModel
 
 __all__ = [
@@ -161,14 +162,15 @@ class FeedbackItemQuerySet(models.QuerySet):
     def visible_to(self, user) -> FeedbackItemQuerySet:
         """Managers, quality managers and administrators see all; other staff the items
         without a customer and those of customers whose archive they may see; anyone else
-        nothing (customers get their answer through the reply, not this list)."""
-        if not user.is_authenticated or not user.is_staff_member:
-            return self.none()
-        if user.has_role("manager", "quality_manager", "admin"):
-            return self
-        return self.filter(
-            Q(customer__isnull=True)
-            | Q(customer__in=Customer.objects.visible_to(user).values("pk"))
+        nothing (customers get their answer through the reply, not this list). The rule
+        of `aftersales.permissions`."""
+        return visible_subset(
+            self,
+            user,
+            staff=lambda items: items.filter(
+                Q(customer__isnull=True)
+                | Q(customer__in=Customer.objects.visible_to(user).values("pk"))
+            ),
         )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from aftersales import permissions
 from aftersales.models import Membership, Unit, User
 from feedback.models import (
     FeedbackItem,
@@ -138,7 +139,7 @@ def notice_units_for(*, user: User, notice: QualityNotice) -> QuerySet[Unit]:
     """Addressed units the user may answer for: all of them for quality roles, else
     those the user belongs to."""
     units = Unit.objects.filter(quality_notices__notice=notice)
-    if user.has_role("quality_manager", "manager", "admin"):
+    if permissions.can_review_quality(user):
         return units
     return units.filter(memberships__user=user)
 
@@ -175,9 +176,7 @@ def qa_finding_list(*, user: User) -> QuerySet[QaFinding]:
         return findings
     if not user.is_staff_member:
         return findings.none()
-    supervised = Membership.objects.filter(user=user, is_supervisor=True).values(
-        "unit_id"
-    )
+    supervised = permissions.supervised_units(user)
     return findings.filter(
-        Q(agent=user) | Q(agent__memberships__unit_id__in=supervised)
+        Q(agent=user) | Q(agent__memberships__unit__in=supervised)
     ).distinct()

@@ -247,7 +247,6 @@ def _notice_page(request, notice, form=None):
             "my_units": selectors.user_unit_ids(user=request.user),
             "action_form": form,
             "can_answer": units.exists(),
-            "can_verify": request.user.has_role("quality_manager", "manager", "admin"),
         },
     )
 

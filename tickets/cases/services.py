@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales import permissions
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
 from aftersales.roles import Role
@@ -604,11 +605,7 @@ def handover_reject(*, handover: Handover, actor: User, reason: str) -> Handover
         actor,
         data={"handover": handover.pk, "reason": reason},
     )
-    for supervisor in User.objects.filter(
-        memberships__unit=handover.to_unit,
-        memberships__is_supervisor=True,
-        is_active=True,
-    ):
+    for supervisor in permissions.supervisors_of(unit_ids=[handover.to_unit_id]):
         notify(
             recipient=supervisor,
             kind="handover_rejected",
@@ -644,13 +641,7 @@ def _alert(
 
 
 def _supervisors(unit_id: int) -> set[User]:
-    return set(
-        User.objects.filter(
-            memberships__unit_id=unit_id,
-            memberships__is_supervisor=True,
-            is_active=True,
-        )
-    )
+    return set(permissions.supervisors_of(unit_ids=[unit_id]))
 
 
 def _sla_key(ticket_id: int, clock: str, step: str, reopen_count: int) -> str:
@@ -886,9 +877,7 @@ def ticket_record_follow_up(
     if outcome not in {"satisfied", "dissatisfied", "unreachable"}:
         raise ValidationError({"outcome": [_("Unknown follow-up outcome.")]})
     if outcome == "unreachable" and not (
-        note.strip()
-        and actor is not None
-        and actor.has_role(Role.SUPERVISOR, Role.MANAGER)
+        note.strip() and actor is not None and permissions.can_close_unreachable(actor)
     ):
         raise ValidationError(
             {

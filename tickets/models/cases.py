@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Unit
+from aftersales.permissions import supervised_unit_paths, visible_subset
 from customers.models import Customer, OwnedProduct
 from standards.models import StandardVersion
 from standards.parameters import CaseType, Channel, Priority
@@ -51,31 +52,30 @@ class TicketQuerySet(models.QuerySet):
         """Who sees which case (domain §3): managers, quality managers and administrators
         all; supervisors their units' subtrees; other staff the cases of their units, those
         they own or handle, and those handed over to them or their units; a customer their
-        own cases; anyone else nothing."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.has_role("manager", "quality_manager", "admin"):
-            return self
-        if user.is_staff_member:
-            condition = (
-                Q(first_owner=user)
-                | Q(handler=user)
-                | Q(unit__members=user)
-                | Q(handovers__to_user=user)
-                | Q(handovers__to_unit__members=user)
-                # The follow-up loop's tasks (a string lookup: tickets never import it).
-                | Q(follow_ups__assigned_to=user)
-                | Q(follow_ups__unit__members=user)
-            )
-            supervised = [
-                m.unit.path
-                for m in user.memberships.select_related("unit")
-                if m.is_supervisor
-            ]
-            for path in supervised:
-                condition |= Q(unit__path__startswith=path)
-            return self.filter(condition).distinct()
-        return self.filter(customer__user=user)
+        own cases; anyone else nothing (the rule of `aftersales.permissions`)."""
+        return visible_subset(
+            self,
+            user,
+            staff=lambda tickets: tickets._seen_by_staff(user),
+            own=lambda tickets: tickets.filter(customer__user=user),
+        )
+
+    def _seen_by_staff(self, user) -> TicketQuerySet:
+        """The cases of the staff member's units, their supervised subtrees, and those
+        they own, handle, were handed or follow up."""
+        condition = (
+            Q(first_owner=user)
+            | Q(handler=user)
+            | Q(unit__members=user)
+            | Q(handovers__to_user=user)
+            | Q(handovers__to_unit__members=user)
+            # The follow-up loop's tasks (a string lookup: tickets never import it).
+            | Q(follow_ups__assigned_to=user)
+            | Q(follow_ups__unit__members=user)
+        )
+        for path in supervised_unit_paths(user):
+            condition |= Q(unit__path__startswith=path)
+        return self.filter(condition).distinct()
 
 
 class Ticket(models.Model):

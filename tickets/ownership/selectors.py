@@ -6,11 +6,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from aftersales import permissions
 from aftersales.models import Unit, User
-from aftersales.roles import Role
 from tickets.models import OwnershipTransfer, Ticket, UnitQueue
-
-MANAGING = (Role.MANAGER, Role.ADMIN)
 
 
 def transfer_pending(*, ticket: Ticket) -> OwnershipTransfer | None:
@@ -65,10 +63,6 @@ def queue_get(*, unit: Unit) -> UnitQueue:
 def queue_list_manageable(*, user: User) -> QuerySet[Unit]:
     """Active units whose queue `user` may set (all for managers; the supervised subtrees
     for supervisors), with their queue."""
-    units = Unit.objects.active().select_related("queue")
-    if user.has_role(*MANAGING):
-        return units
-    supervised = Unit.objects.filter(
-        memberships__user=user, memberships__is_supervisor=True
+    return permissions.units_overseen(
+        user=user, within=Unit.objects.active().select_related("queue")
     )
-    return units.subtree_of(list(supervised))

@@ -35,7 +35,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import selectors as aftersales_selectors
+from aftersales import permissions
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Membership, Unit, User
 from aftersales.roles import Role
@@ -57,13 +57,6 @@ __all__ = [
     "transfer_request",
 ]
 
-MANAGING = (Role.MANAGER, Role.ADMIN)
-
-
-def _supervises(user: User, units: Iterable[Unit]) -> bool:
-    """Supervisor of one of the units or of a unit above it."""
-    return aftersales_selectors.supervises(user=user, units=units)
-
 
 def _is_live(ticket: Ticket) -> bool:
     """Not closed, cancelled or a duplicate: a resolved case may still reopen to its first
@@ -79,10 +72,10 @@ def transfer_may_request(*, ticket: Ticket, actor: User) -> bool:
     supervisor of the case's unit or of the first owner's units (or of a unit above)."""
     if not (actor.is_active and actor.is_staff_member):
         return False
-    if actor.pk == ticket.first_owner_id or actor.has_role(*MANAGING):
+    if actor.pk == ticket.first_owner_id or permissions.is_manager(actor):
         return True
     units = [ticket.unit, *Unit.objects.filter(members=ticket.first_owner_id)]
-    return _supervises(actor, units)
+    return permissions.supervises(user=actor, units=units)
 
 
 def _notify_people(
@@ -336,7 +329,7 @@ def orphan_sweep(*, now: datetime) -> int:
 
 def queue_may_manage(*, unit: Unit, actor: User) -> bool:
     """Supervisors of the unit (or of a unit above it) and managers set its queue mode."""
-    return actor.is_active and (actor.has_role(*MANAGING) or _supervises(actor, [unit]))
+    return actor.is_active and permissions.oversees(user=actor, units=[unit])
 
 
 @transaction.atomic

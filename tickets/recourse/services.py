@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import selectors as aftersales_selectors
+from aftersales import permissions
 from aftersales.exceptions import ActionForbidden, InvalidTransition, StaleObject
 from aftersales.models import User
 from aftersales.roles import Role
@@ -128,7 +128,6 @@ DEFAULTS = {
 # The limitation warnings (days before the limitation date). The sweep is set-based across
 # every case, so it uses one ladder rather than each case's standard.
 LIMITATION_WARN_DAYS = (90, 30)
-APPROVER_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 CENT = Decimal("0.01")
 
 
@@ -178,7 +177,7 @@ def _plus_years(day: date, years: int) -> date:
 
 
 def _require_claim_worker(actor: User) -> None:
-    if not actor.has_role(*workflow.CLAIM_WORKERS):
+    if not permissions.can_work_on_claims(actor):
         raise ActionForbidden(_("Your role does not work on recourse claims."))
 
 
@@ -190,20 +189,18 @@ def compensation_needs_approval(
 ) -> bool:
     """Above the threshold, someone who is not a supervisor or manager needs approval."""
     threshold = recourse_settings(ticket)["compensation_approval_above"]
-    return amount > threshold and not actor.has_role(*APPROVER_ROLES)
+    return amount > threshold and not permissions.can_skip_compensation_approval(actor)
 
 
 def compensation_can_approve(*, actor: User, ticket: Ticket) -> bool:
     """Managers approve any compensation; supervisors those of cases in their units'
     subtrees (a supervisor of the case's unit or of a unit above it)."""
-    if actor.has_role(Role.MANAGER, Role.ADMIN):
-        return True
-    return aftersales_selectors.supervises(user=actor, units=[ticket.unit])
+    return permissions.can_approve_compensation(user=actor, unit=ticket.unit)
 
 
 def _approvers(ticket: Ticket) -> set[User]:
     """Who is asked to approve: the supervisors above the case, else the managers."""
-    supervisors = set(aftersales_selectors.supervisors_over(unit=ticket.unit))
+    supervisors = set(permissions.supervisors_over(unit=ticket.unit))
     return supervisors or set(
         User.objects.filter(is_active=True, groups__name=Role.MANAGER)
     )

@@ -13,15 +13,11 @@ from datetime import date
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from aftersales import selectors as aftersales_selectors
+from aftersales import permissions
 from aftersales.models import User
-from aftersales.roles import Role
 from standards.parameters import get_path
 from tickets.models import FieldVisit, Offer, Repair, Ticket
 from tickets.workflow import TicketStatus
-
-# Who may decide an offer below the entitlement besides the unit's supervisors.
-OFFER_DECIDING_ROLES = (Role.MANAGER, Role.ADMIN)
 
 
 def repair_days(*, started_on: date, ended_on: date | None, as_of: date) -> int:
@@ -139,9 +135,7 @@ def offer_may_decide(*, user: User, offer: Offer) -> bool:
     case's unit or of a unit above it — never the person who made the offer."""
     if not user.is_authenticated or user.pk == offer.offered_by_id:
         return False
-    if user.has_role(*OFFER_DECIDING_ROLES):
-        return True
-    return aftersales_selectors.supervises(user=user, units=[offer.ticket.unit])
+    return permissions.oversees(user=user, units=[offer.ticket.unit])
 
 
 def technicians() -> QuerySet[User]:
@@ -150,7 +144,7 @@ def technicians() -> QuerySet[User]:
     return (
         User.objects.filter(
             is_active=True,
-            groups__name__in=[Role.TECHNICIAN, Role.SUPERVISOR, Role.AGENT],
+            groups__name__in=permissions.FIELD_WORKERS,
         )
         .distinct()
         .order_by("username")

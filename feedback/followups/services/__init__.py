@@ -21,9 +21,7 @@ from feedback.followups.services.answers import (
     followup_complete,
 )
 from feedback.followups.services.common import (
-    ACTING_ROLES,
     AUTOMATED_CHANNELS,
-    NOTE_ROLES,
     followup_in_quiet_hours,
 )
 from feedback.followups.services.links import (
@@ -47,9 +45,7 @@ from feedback.followups.services.scheduling import (
 from feedback.followups.services.sweep import followup_sweep
 
 __all__ = [
-    "ACTING_ROLES",
     "AUTOMATED_CHANNELS",
-    "NOTE_ROLES",
     "AnswerLinkProblem",
     "answer_token",
     "answer_token_read",

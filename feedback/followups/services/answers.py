@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftersales import permissions
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import Unit, User
 from aftersales.roles import Role
 from aftersales.services import notify
 from feedback.followups import questionnaires
 from feedback.followups.services.common import (
-    NOTE_ROLES,
     S,
     alert_supervisors,
     followup_in_quiet_hours,
@@ -358,7 +358,7 @@ def followup_close_unreachable(
     """A supervisor closes the case of an unreachable (or declined) customer with a note:
     the case records the "unreachable" outcome (never satisfied) and closes."""
     now = now or timezone.now()
-    if not actor.has_role(*NOTE_ROLES):
+    if not permissions.can_close_unreachable(actor):
         raise PermissionDenied(_("Only a supervisor closes an unreachable case."))
     if not FollowUp.objects.visible_to(actor).filter(pk=followup.pk).exists():
         raise PermissionDenied(_("This follow-up belongs to another team."))

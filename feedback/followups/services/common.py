@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftersales import permissions
 from aftersales.models import Unit, User
-from aftersales.roles import Role
 from aftersales.services import notify
 from feedback.followups import questionnaires, selectors
 from feedback.models import FollowUp
@@ -33,10 +33,6 @@ ANSWER_LINK_SALT = "feedback.followups.answer-link"
 ANSWER_LINK_DAYS = 7  # when the standard has no `followup.answer_link_days`
 REDRIVE_AFTER = timedelta(minutes=10)  # give the broker's message time to arrive first
 AUTOMATED_CHANNELS = frozenset({ContactChannel.SMS, ContactChannel.EMAIL})
-ACTING_ROLES = frozenset(
-    {Role.FOLLOWUP_AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
-)
-NOTE_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER})
 
 
 # --- Policy ---------------------------------------------------------------------------------
@@ -130,7 +126,7 @@ def next_attempt_fields(
 def require_may_act(followup: FollowUp, actor: User) -> None:
     """Follow-up agents of the task's team (or its assignee), supervisors and managers who
     see it may act; never anyone who worked on the case (domain §7)."""
-    if not actor.is_staff_member or not ACTING_ROLES & set(actor.role_names):
+    if not permissions.can_act_on_followups(actor):
         raise PermissionDenied(_("Your role does not do follow-ups."))
     if not FollowUp.objects.visible_to(actor).filter(pk=followup.pk).exists():
         raise PermissionDenied(_("This follow-up belongs to another team."))
@@ -153,13 +149,7 @@ def ticket_actor(actor: User | None, ticket: Ticket, target: str) -> User | None
 
 def supervisors_of(*units: Unit | None) -> set[User]:
     ids = [unit.pk for unit in units if unit is not None]
-    return set(
-        User.objects.filter(
-            memberships__unit_id__in=ids,
-            memberships__is_supervisor=True,
-            is_active=True,
-        )
-    )
+    return set(permissions.supervisors_of(unit_ids=ids))
 
 
 def alert_supervisors(followup: FollowUp, *, reason: str) -> None:

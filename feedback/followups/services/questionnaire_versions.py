@@ -10,9 +10,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales import permissions
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import User
-from aftersales.roles import Role
 from feedback.followups import questionnaires, selectors
 from feedback.followups.services.common import (
     DEFAULT_QUESTIONNAIRE_CODE,
@@ -30,7 +30,7 @@ from standards.parameters import (
 
 
 def _require_quality(actor: User) -> None:
-    if not actor.has_role(Role.QUALITY_MANAGER, Role.ADMIN):
+    if not permissions.can_edit_questionnaires(actor):
         raise PermissionDenied(_("Only the quality manager edits questionnaires."))
 
 

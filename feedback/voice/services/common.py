@@ -9,10 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.models import Membership, User
 from aftersales.roles import Role
-
-QUALITY_ROLES = (Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN)
 
 
 def require_staff(actor: User) -> None:
@@ -52,15 +51,7 @@ def unit_people(unit_ids, *, supervisors_first: bool = True) -> dict[int, list[U
 def supervisors_of(user: User) -> list[User]:
     """The supervisors of every unit the person belongs to (not the person)."""
     unit_ids = Membership.objects.filter(user=user).values("unit_id")
-    return list(
-        User.objects.filter(
-            memberships__unit_id__in=unit_ids,
-            memberships__is_supervisor=True,
-            is_active=True,
-        )
-        .exclude(pk=user.pk)
-        .distinct()
-    )
+    return list(permissions.supervisors_of(unit_ids=unit_ids).exclude(pk=user.pk))
 
 
 def month_start(day: date) -> date:

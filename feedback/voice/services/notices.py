@@ -21,13 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import Unit, User
 from aftersales.services import job_run, notify
 from customers.models import OwnedProduct, ProductModel
 from feedback.models import ImprovementAction, QualityNotice, QualityNoticeRecipient
 from feedback.voice.services.common import (
-    QUALITY_ROLES,
     is_member,
     local_midnight,
     next_month,
@@ -221,7 +221,7 @@ def quality_notice_acknowledge(
 
 
 def _may_act_for(actor: User, unit_id: int) -> bool:
-    return actor.has_role(*QUALITY_ROLES) or is_member(actor, unit_id)
+    return permissions.can_review_quality(actor) or is_member(actor, unit_id)
 
 
 @transaction.atomic
@@ -296,7 +296,7 @@ def improvement_action_verify(
     """Quality re-measures a done action's fault rate in the calendar month after the one
     it was done in (possible once that month is over): lower than the baseline → verified;
     otherwise it is open again with the new measurement and its owner is told."""
-    if not actor.has_role(*QUALITY_ROLES):
+    if not permissions.can_review_quality(actor):
         raise PermissionDenied(_("Only quality managers verify improvement actions."))
     if action.status != ImprovementAction.Status.DONE:
         raise InvalidTransition(_("Only a done action can be verified."))

@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import permissions
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import Membership, Unit, User
 from aftersales.services import job_run, notify
 from feedback.followups import questionnaires
 from feedback.models import FollowUp, QaFinding, QaRecall
 from feedback.voice.services.common import (
-    QUALITY_ROLES,
     local_midnight,
     supervisors_of,
     unit_people,
@@ -66,7 +66,7 @@ def may_do_qa(user: User) -> bool:
     if not user.is_authenticated or not user.is_staff_member:
         return False
     return (
-        user.has_role(*QUALITY_ROLES)
+        permissions.can_review_quality(user)
         or Membership.objects.filter(user=user, unit__kind=Unit.Kind.QA).exists()
     )
 
