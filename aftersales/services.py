@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.mail import EmailMessage
@@ -16,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -46,8 +46,9 @@ def enqueue_on_commit(task_name: str, *args) -> None:
     with `args` after the current transaction commits.
 
     Services ring the doorbell by the task's name, so they never import a tasks module
-    (tasks import services, never the reverse). The task is looked up in the Celery app's
-    registry at publish time, which also honours eager mode in tests.
+    (tasks import services, never the reverse). The task is imported by its dotted path at
+    publish time (which registers it with Celery in any process), and `.delay` honours
+    eager mode in tests.
 
     The broker is a doorbell, not the truth: when it is down or hung the publish gives up fast
     (settings) and we log instead of failing the request; the owning sweep re-drives the work.
@@ -55,7 +56,7 @@ def enqueue_on_commit(task_name: str, *args) -> None:
 
     def publish() -> None:
         try:
-            current_app.tasks[task_name].delay(*args)
+            import_string(task_name).delay(*args)
         except (BrokerError, OSError) as exc:
             logger.warning(
                 "Broker unavailable, %s(%s) left to its sweep: %s", task_name, args, exc
