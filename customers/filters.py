@@ -7,7 +7,8 @@ from customers.models import Contact, Customer, OwnedProduct, Party, ProductMode
 
 
 class CustomerFilterSet(django_filters.FilterSet):
-    """Customers by segment, kind, unit, tag."""
+    """Customers by segment, kind, unit, region, tag, external id: the one filter of the
+    customer list page and the customers API (`q` is the selector's search)."""
 
     tag = django_filters.CharFilter(field_name="tags__name")
 

@@ -23,6 +23,7 @@ from aftersales import permissions
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
 from customers import selectors, services, validity
+from customers.filters import CustomerFilterSet
 from customers.forms import (
     ContactForm,
     CustomerForm,
@@ -40,12 +41,14 @@ PAGE_SIZE = 25
 @staff_required
 @vary_on_headers("HX-Request")
 def customer_list(request):
-    """Find a customer by name, phone (any format), e-mail, serial or invoice number."""
+    """Find a customer by name, phone (any format), e-mail, serial or invoice number;
+    filtered by the same FilterSet as the API (segment, kind, unit, region, tag)."""
     q = request.GET.get("q", "")
     segment = request.GET.get("segment", "")
-    customers = selectors.customer_list(
-        user=request.user, q=q, filters={"segment": segment}
-    )
+    customers = selectors.customer_list(user=request.user, q=q)
+    filterset = CustomerFilterSet(request.GET, queryset=customers)
+    if filterset.is_valid():
+        customers = filterset.qs
     page = Paginator(customers.order_by("search_name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

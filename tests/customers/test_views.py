@@ -683,3 +683,25 @@ def test_the_archive_page_query_count_is_flat(
         response = agent_client.get(zhang.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["warranty"]) == count
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["segment=key", "kind=organisation", "region=rural", "segment=key&region=rural"],
+)
+def test_the_customer_list_and_the_api_filter_with_one_filterset(
+    agent_client, agent_api, agent_user, query
+):
+    """The same query string gives the same archives on the page and in the API."""
+    customer(actor=agent_user, name="Key Co", kind="organisation", segment="key")
+    customer(actor=agent_user, name="Rural Key", segment="key", region="rural")
+    customer(actor=agent_user, name="Plain Person")
+
+    page = agent_client.get(f"/customers/?{query}")
+    api = agent_api.get(f"/api/v1/customers/?{query}").json()
+
+    assert page.status_code == 200
+    on_page = {c.name for c in page.context["page"]}
+    assert on_page == {row["name"] for row in api["results"]}
+    assert on_page
+    assert "Plain Person" not in on_page

@@ -249,3 +249,31 @@ def test_a_cancelled_cases_unmet_clock_stops_instead_of_growing_overdue(
     assert clocks["acknowledge"]["state"] == "none"
     assert clocks["acknowledge"]["hours_over"] is None
     assertNotContains(response, "badge text-bg-danger")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "priority=P1",
+        "status=new",
+        "type=complaint",
+        "priority=P3&type=repair",
+        "overdue=true",
+    ],
+)
+def test_the_queue_page_and_the_api_filter_with_one_filterset(
+    agent_client, agent_api, agent_user, standard, query
+):
+    """The same query string gives the same cases on the page (view=all) and the API."""
+    _open(agent_user, priority="P1", title="Fire", type="complaint")
+    _open(agent_user, priority="P3", title="Noisy", type="repair")
+    late = _open(agent_user, priority="P2", title="Late", type="repair")
+    act(late, agent_user, TicketAction.ACKNOWLEDGE)
+
+    with time_machine.travel(MONDAY_9 + timedelta(hours=30), tick=False):
+        page = agent_client.get(f"/tickets/?view=all&{query}")
+        api = agent_api.get(f"/api/v1/tickets/?{query}").json()
+
+    assert page.status_code == 200
+    assert _numbers(page) == {row["number"] for row in api["results"]}
+    assert _numbers(page) != set()

@@ -17,7 +17,7 @@ from tickets import entitlement, workflow
 from tickets.attachments import views as attachment_views
 from tickets.cases import selectors, services
 from tickets.cases import selectors as case_selectors
-from tickets.cases.filters import TicketQueueFilterSet
+from tickets.cases.filters import TicketFilterSet
 from tickets.cases.forms import (
     CommentForm,
     HandoverForm,
@@ -50,7 +50,7 @@ def ticket_list(request):
         sort = "-created"
     now = timezone.now()
     tickets = selectors.ticket_list(user=request.user, view=view, q=q, now=now)
-    filterset = TicketQueueFilterSet(request.GET, queryset=tickets)
+    filterset = TicketFilterSet(request.GET, queryset=tickets)
     if filterset.is_valid():
         tickets = filterset.qs
     page = Paginator(tickets.order_by(*QUEUE_SORTS[sort]), 25).get_page(
@@ -67,7 +67,7 @@ def ticket_list(request):
             "q": q,
             "sort": sort,
             "now": now,
-            "filter_form": filterset.form,
+            "filter_form": filterset.page_fields(),
             "querystring": keep.urlencode(),
         },
     )
