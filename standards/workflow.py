@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.exceptions import ActionForbidden, InvalidTransition
+from aftersales.exceptions import ActionForbidden
 from aftersales.permissions import STANDARD_APPROVERS
+from aftersales.workflow import Table, labeller
 
 
 class VersionStatus(models.TextChoices):
@@ -84,30 +85,23 @@ TRANSITIONS: dict[VersionStatus, dict[VersionStatus, Rule]] = {
 EDITABLE_STATES = frozenset({S.DRAFT})
 
 
+TABLE = Table(
+    edges=TRANSITIONS,
+    state_label=labeller(VersionStatus),
+    action_label=labeller(VersionAction),
+    no_edge=_("A version that is %(current)s cannot become %(target)s."),
+    not_possible=_("“%(action)s” is not possible for a version that is %(current)s."),
+)
+
+
 def rule_for(current: str, target: str) -> Rule:
     """The rule of the edge current → target; InvalidTransition when there is none."""
-    rule = TRANSITIONS.get(VersionStatus(current), {}).get(VersionStatus(target))
-    if rule is None:
-        raise InvalidTransition(
-            _("A version that is %(current)s cannot become %(target)s.")
-            % {
-                "current": VersionStatus(current).label,
-                "target": VersionStatus(target).label,
-            }
-        )
-    return rule
+    return TABLE.rule_for(current, target)
 
 
 def target_of(current: str, action: str) -> VersionStatus:
     """The state `action` leads to from `current`; InvalidTransition when not allowed."""
-    for target, rule in TRANSITIONS.get(VersionStatus(current), {}).items():
-        if rule.action == action:
-            return target
-    label = VersionAction(action).label if action in VersionAction.values else action
-    raise InvalidTransition(
-        _("“%(action)s” is not possible for a version that is %(current)s.")
-        % {"action": label, "current": VersionStatus(current).label}
-    )
+    return TABLE.targets_of(current, action)[0]
 
 
 def may_fire(rule: Rule, *, roles: set[str], is_author: bool) -> bool:
@@ -148,11 +142,9 @@ def allowed_actions(
     current: str, *, roles: set[str], is_author: bool
 ) -> list[VersionAction]:
     """The actions a person may take on a version in `current` state (for buttons)."""
-    return [
-        rule.action
-        for rule in TRANSITIONS.get(VersionStatus(current), {}).values()
-        if may_fire(rule, roles=roles, is_author=is_author)
-    ]
+    return TABLE.allowed_actions(
+        current, may=lambda rule: may_fire(rule, roles=roles, is_author=is_author)
+    )
 
 
 def is_editable(status: str) -> bool:

@@ -10,14 +10,21 @@ edge, and pure predicates. No database access.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from aftersales.exceptions import ActionForbidden, InvalidTransition
+from aftersales.exceptions import DomainError
 from aftersales.roles import Role
+from aftersales.workflow import Table, labeller
+from standards.parameters import get_path
 
 
 class TicketStatus(models.TextChoices):
@@ -85,13 +92,60 @@ FINAL_STATES = frozenset({S.CLOSED, S.CANCELLED, S.DUPLICATE})
 class Rule:
     """One allowed edge: the action, the roles that may fire it (empty: the system only,
     e.g. the follow-up loop), whether it pauses the SLA clocks, whether a note is needed,
-    and which guard (services.py checks it) must hold."""
+    and the guards (functions below) that must hold; the services run them with the facts
+    they gather."""
 
     action: TicketAction
     roles: frozenset[str] = frozenset()
     pauses_sla: bool = False
     needs_note: bool = False
-    guard: str = ""
+    guards: tuple[Callable[..., None], ...] = ()
+
+
+# --- Guards of the case table (domain §6): each raises when the case may not move yet ----
+
+
+def _parameters(ticket: Any) -> Mapping[str, Any]:
+    version = ticket.standard_version
+    return version.parameters if version is not None else {}
+
+
+def resolution_guard(
+    ticket: Any, *, has_open_repair: Callable[[], bool], **facts
+) -> None:
+    """Resolving needs the cause, the liability, the customer told the result, and no open
+    repair (an open repair keeps counting repair days towards the legal limits)."""
+    missing = {}
+    if not ticket.cause_code:
+        missing["cause_code"] = [_("Record the cause before resolving.")]
+    if not ticket.liability:
+        missing["liability"] = [_("Record the liability before resolving.")]
+    if ticket.customer_informed_at is None:
+        missing["customer_informed"] = [_("Tell the customer the result first.")]
+    if has_open_repair():
+        missing["repair"] = [_("Finish the open repair (fixed or failed) first.")]
+    if missing:
+        raise ValidationError(missing)
+
+
+def follow_up_guard(ticket: Any, **facts) -> None:
+    """A case of a type the standard follows up closes only after its follow-up."""
+    coverage = get_path(_parameters(ticket), f"followup.coverage.{ticket.type}", 1)
+    if coverage and ticket.follow_up_completed_at is None:
+        raise DomainError(
+            _("A case closes after its follow-up (or the unreachable path with a "
+              "supervisor's note).")
+        )  # fmt: skip
+
+
+def reopen_window_guard(ticket: Any, *, now: datetime, **facts) -> None:
+    """A closed case reopens only within the standard's reopen window (30 days)."""
+    days = get_path(_parameters(ticket), "followup.reopen_window_days", 30)
+    if ticket.closed_at and now > ticket.closed_at + timedelta(days=days):
+        raise DomainError(
+            _("The reopen window of %(days)s days has passed: open a new case.")
+            % {"days": days}
+        )
 
 
 def _end() -> dict[TicketStatus, Rule]:
@@ -106,13 +160,13 @@ TRANSITIONS: dict[TicketStatus, dict[TicketStatus, Rule]] = {
     S.NEW: {S.ACKNOWLEDGED: Rule(A.ACKNOWLEDGE, STAFF), **_end()},
     S.ACKNOWLEDGED: {
         S.IN_PROGRESS: Rule(A.START, STAFF),
-        S.RESOLVED: Rule(A.RESOLVE, WORKERS | LEADS, guard="resolution"),
+        S.RESOLVED: Rule(A.RESOLVE, WORKERS | LEADS, guards=(resolution_guard,)),
         **_end(),
     },
     S.IN_PROGRESS: {
         S.WAITING_PARTS: Rule(A.PAUSE_PARTS, WORKERS | LEADS, pauses_sla=True),
         S.WAITING_CUSTOMER: Rule(A.PAUSE_CUSTOMER, WORKERS | LEADS, pauses_sla=True),
-        S.RESOLVED: Rule(A.RESOLVE, WORKERS | LEADS, guard="resolution"),
+        S.RESOLVED: Rule(A.RESOLVE, WORKERS | LEADS, guards=(resolution_guard,)),
         **_end(),
     },
     S.WAITING_PARTS: {S.IN_PROGRESS: Rule(A.RESUME, WORKERS | LEADS), **_end()},
@@ -120,16 +174,16 @@ TRANSITIONS: dict[TicketStatus, dict[TicketStatus, Rule]] = {
     S.RESOLVED: {
         S.AWAITING_FOLLOW_UP: Rule(A.AWAIT_FOLLOW_UP),
         # Types the standard does not follow up (e.g. consultations) close from here.
-        S.CLOSED: Rule(A.CLOSE, CLOSERS, guard="follow_up"),
+        S.CLOSED: Rule(A.CLOSE, CLOSERS, guards=(follow_up_guard,)),
     },
     S.AWAITING_FOLLOW_UP: {
-        S.CLOSED: Rule(A.CLOSE, CLOSERS, guard="follow_up"),
+        S.CLOSED: Rule(A.CLOSE, CLOSERS, guards=(follow_up_guard,)),
         S.REOPENED: Rule(A.REOPEN, CLOSERS | LEADS, needs_note=True),
     },
     S.REOPENED: {S.IN_PROGRESS: Rule(A.START, STAFF), **_end()},
     S.CLOSED: {
         S.REOPENED: Rule(
-            A.REOPEN, CLOSERS | LEADS, needs_note=True, guard="reopen_window"
+            A.REOPEN, CLOSERS | LEADS, needs_note=True, guards=(reopen_window_guard,)
         )
     },
     S.CANCELLED: {},
@@ -137,50 +191,34 @@ TRANSITIONS: dict[TicketStatus, dict[TicketStatus, Rule]] = {
 }
 
 
+TABLE = Table(
+    edges=TRANSITIONS,
+    state_label=labeller(TicketStatus),
+    action_label=labeller(TicketAction),
+    no_edge=_("A case that is %(current)s cannot become %(target)s."),
+    not_possible=_("“%(action)s” is not possible for a case that is %(current)s."),
+)
+
+
 def rule_for(current: str, target: str) -> Rule:
     """The rule of current → target; InvalidTransition when there is none."""
-    rule = TRANSITIONS.get(TicketStatus(current), {}).get(TicketStatus(target))
-    if rule is None:
-        raise InvalidTransition(
-            _("A case that is %(current)s cannot become %(target)s.")
-            % {
-                "current": TicketStatus(current).label,
-                "target": TicketStatus(target).label,
-            }
-        )
-    return rule
+    return TABLE.rule_for(current, target)
 
 
 def target_of(current: str, action: str) -> TicketStatus:
     """Where `action` leads from `current`; InvalidTransition when it is not allowed."""
-    for target, rule in TRANSITIONS.get(TicketStatus(current), {}).items():
-        if rule.action == action:
-            return target
-    label = TicketAction(action).label if action in TicketAction.values else action
-    raise InvalidTransition(
-        _("“%(action)s” is not possible for a case that is %(current)s.")
-        % {"action": label, "current": TicketStatus(current).label}
-    )
+    return TABLE.targets_of(current, action)[0]
 
 
 def check(current: str, target: str, *, roles: set[str] | None) -> Rule:
     """Raise InvalidTransition unless the edge exists, ActionForbidden unless `roles` may
     fire it (`roles=None`: the system is acting)."""
-    rule = rule_for(current, target)
-    if roles is not None and not roles & rule.roles:
-        raise ActionForbidden(
-            _("Your role does not allow “%(action)s”.") % {"action": rule.action.label}
-        )
-    return rule
+    return TABLE.check(current, target, roles=roles)
 
 
 def allowed_actions(current: str, *, roles: set[str]) -> list[TicketAction]:
     """The actions a person with `roles` may take now (for buttons and the API)."""
-    return [
-        rule.action
-        for rule in TRANSITIONS.get(TicketStatus(current), {}).values()
-        if roles & rule.roles
-    ]
+    return TABLE.allowed_actions(current, may=lambda rule: bool(roles & rule.roles))
 
 
 def is_open(status: str) -> bool:
@@ -201,9 +239,24 @@ def sla_paused(status: str) -> bool:
 #     settled_full | settled_partial | rejected | escalated → closed
 #     any state with money still open → written_off   (a manager, with a reason)
 #
-# Statuses are the values of tickets.models.RecourseClaim.Status (this module cannot import
-# the models); the table below is the only place the edges live: services check it, pages
-# draw their buttons and the API answers 409 from it.
+# The table below is the only place the edges live: services check it, pages draw their
+# buttons and the API answers 409 from it. RecourseClaim.Status is ClaimStatus.
+
+
+class ClaimStatus(models.TextChoices):
+    """Where a recourse claim is in its lifecycle."""
+
+    DRAFT = "draft", pgettext_lazy("claim", "Draft")
+    READY = "ready", pgettext_lazy("claim", "Ready")
+    SUBMITTED = "submitted", pgettext_lazy("claim", "Submitted")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("claim", "Acknowledged")
+    NEGOTIATING = "negotiating", pgettext_lazy("claim", "Negotiating")
+    SETTLED_FULL = "settled_full", pgettext_lazy("claim", "Settled in full")
+    SETTLED_PARTIAL = "settled_partial", pgettext_lazy("claim", "Settled in part")
+    REJECTED = "rejected", pgettext_lazy("claim", "Rejected")
+    ESCALATED = "escalated", pgettext_lazy("claim", "Escalated")
+    CLOSED = "closed", pgettext_lazy("claim", "Closed")
+    WRITTEN_OFF = "written_off", pgettext_lazy("claim", "Written off")
 
 
 class ClaimAction(models.TextChoices):
@@ -236,17 +289,42 @@ CLAIM_EDITABLE_STATES = frozenset({"draft", "ready"})
 @dataclass(frozen=True)
 class ClaimRule:
     """One allowed edge of a claim: the action, the roles that may fire it, whether a
-    reason is required, and which guard (services/recourse.py checks it) must hold."""
+    reason is required, and the guards that must hold (run by the recourse services)."""
 
     action: ClaimAction
     roles: frozenset[str] = CLAIM_WORKERS
     needs_reason: bool = False
-    guard: str = ""
+    guards: tuple[Callable[..., None], ...] = ()
+
+
+def claim_ready_check(
+    *, basis: str, has_evidence: bool, evidence_notes: str, amount: Decimal
+) -> None:
+    """A claim is ready with a basis, some evidence (files or notes) and an amount."""
+    missing: dict[str, list] = {}
+    if not basis.strip():
+        missing["basis"] = [_("Give the law article or contract clause.")]
+    if not has_evidence and not evidence_notes.strip():
+        missing["evidence"] = [_("Tick at least one file as evidence or describe it.")]
+    if amount <= 0:
+        missing["amount"] = [_("The amount must be more than zero.")]
+    if missing:
+        raise ValidationError(missing)
+
+
+def claim_ready_guard(claim: Any, *, has_evidence: Callable[[], bool], **facts) -> None:
+    """Marking a claim ready needs its basis, evidence and amount (claim_ready_check)."""
+    claim_ready_check(
+        basis=claim.basis,
+        has_evidence=has_evidence(),
+        evidence_notes=claim.evidence_notes,
+        amount=claim.amount,
+    )
 
 
 _SETTLE = {
-    "settled_full": ClaimRule(ClaimAction.SETTLE, guard="settlement"),
-    "settled_partial": ClaimRule(ClaimAction.SETTLE, guard="settlement"),
+    "settled_full": ClaimRule(ClaimAction.SETTLE),
+    "settled_partial": ClaimRule(ClaimAction.SETTLE),
     "rejected": ClaimRule(ClaimAction.REJECT, needs_reason=True),
 }
 _WRITE_OFF = {
@@ -257,7 +335,10 @@ _WRITE_OFF = {
 _CLOSE = {"closed": ClaimRule(ClaimAction.CLOSE)}
 
 CLAIM_TRANSITIONS: dict[str, dict[str, ClaimRule]] = {
-    "draft": {"ready": ClaimRule(ClaimAction.READY, guard="ready"), **_WRITE_OFF},
+    "draft": {
+        "ready": ClaimRule(ClaimAction.READY, guards=(claim_ready_guard,)),
+        **_WRITE_OFF,
+    },
     "ready": {"submitted": ClaimRule(ClaimAction.SUBMIT), **_WRITE_OFF},
     "submitted": {
         "acknowledged": ClaimRule(ClaimAction.ACKNOWLEDGE),
@@ -288,50 +369,34 @@ CLAIM_TRANSITIONS: dict[str, dict[str, ClaimRule]] = {
 }
 
 
+CLAIM_TABLE = Table(
+    edges=CLAIM_TRANSITIONS,
+    state_label=labeller(ClaimStatus),
+    action_label=labeller(ClaimAction),
+    no_edge=_("A claim that is %(current)s cannot become %(target)s."),
+    not_possible=_("“%(action)s” is not possible for a claim that is %(current)s."),
+)
+
+
 def claim_targets(current: str, action: str, *, label: str = "") -> list[str]:
     """Where `action` may lead from `current` (settle has two targets, chosen by the
     amount recovered); InvalidTransition when the action is not possible now (`label`:
     the status as the message should name it)."""
-    targets = [
-        target
-        for target, rule in CLAIM_TRANSITIONS.get(current, {}).items()
-        if rule.action == action
-    ]
-    if not targets:
-        action_label = (
-            ClaimAction(action).label if action in ClaimAction.values else action
-        )
-        raise InvalidTransition(
-            _("“%(action)s” is not possible for a claim that is %(current)s.")
-            % {"action": action_label, "current": label or current}
-        )
-    return targets
+    return CLAIM_TABLE.targets_of(current, action, label=label)
 
 
 def claim_check(current: str, target: str, *, roles: set[str] | None) -> ClaimRule:
     """Raise InvalidTransition unless current → target is an edge, ActionForbidden unless
     `roles` may fire it (`roles=None`: the system is acting)."""
-    rule = CLAIM_TRANSITIONS.get(current, {}).get(target)
-    if rule is None:
-        raise InvalidTransition(
-            _("A claim that is %(current)s cannot become %(target)s.")
-            % {"current": current, "target": target}
-        )
-    if roles is not None and not roles & rule.roles:
-        raise ActionForbidden(
-            _("Your role does not allow “%(action)s”.") % {"action": rule.action.label}
-        )
-    return rule
+    return CLAIM_TABLE.check(current, target, roles=roles)
 
 
 def claim_allowed_actions(status: str, roles: set[str]) -> list[ClaimAction]:
     """The claim actions a person with `roles` may take now (buttons and the API), each
     once, in the table's order."""
-    actions: list[ClaimAction] = []
-    for rule in CLAIM_TRANSITIONS.get(status, {}).values():
-        if roles & rule.roles and rule.action not in actions:
-            actions.append(rule.action)
-    return actions
+    return CLAIM_TABLE.allowed_actions(
+        status, may=lambda rule: bool(roles & rule.roles)
+    )
 
 
 def claim_is_open(status: str) -> bool:

@@ -192,17 +192,17 @@ def test_only_the_waiting_edges_pause_the_clocks():
 
 def test_guards_sit_on_resolve_close_and_reopen_from_closed():
     guards = {
-        (current, target): rule.guard
+        (current, target): rule.guards
         for current, targets in workflow.TRANSITIONS.items()
         for target, rule in targets.items()
-        if rule.guard
+        if rule.guards
     }
     assert guards == {
-        (S.ACKNOWLEDGED, S.RESOLVED): "resolution",
-        (S.IN_PROGRESS, S.RESOLVED): "resolution",
-        (S.RESOLVED, S.CLOSED): "follow_up",
-        (S.AWAITING_FOLLOW_UP, S.CLOSED): "follow_up",
-        (S.CLOSED, S.REOPENED): "reopen_window",
+        (S.ACKNOWLEDGED, S.RESOLVED): (workflow.resolution_guard,),
+        (S.IN_PROGRESS, S.RESOLVED): (workflow.resolution_guard,),
+        (S.RESOLVED, S.CLOSED): (workflow.follow_up_guard,),
+        (S.AWAITING_FOLLOW_UP, S.CLOSED): (workflow.follow_up_guard,),
+        (S.CLOSED, S.REOPENED): (workflow.reopen_window_guard,),
     }
 
 

@@ -5,7 +5,7 @@ transaction (style.md B.4)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
 from aftersales.roles import Role
 from aftersales.services import job_run, notify
+from aftersales.workflow import run_guards
 from customers.models import Customer, OwnedProduct
 from standards import selectors as standard_selectors
 from standards import sla
@@ -251,45 +252,6 @@ def _set_status(ticket: Ticket, target: str, **fields: Any) -> None:
     return old
 
 
-def _check_guard(ticket: Ticket, guard: str, *, now: datetime) -> None:
-    """The business guards of the transition table (domain §6)."""
-    if guard == "resolution":
-        missing = {}
-        if not ticket.cause_code:
-            missing["cause_code"] = [_("Record the cause before resolving.")]
-        if not ticket.liability:
-            missing["liability"] = [_("Record the liability before resolving.")]
-        if ticket.customer_informed_at is None:
-            missing["customer_informed"] = [_("Tell the customer the result first.")]
-        if ticket.repairs.filter(ended_on__isnull=True).exists():
-            # An open repair keeps counting repair days towards the legal limits.
-            missing["repair"] = [_("Finish the open repair (fixed or failed) first.")]
-        if missing:
-            raise ValidationError(missing)
-    elif guard == "follow_up":
-        coverage = get_path(
-            ticket.standard_version.parameters if ticket.standard_version else {},
-            f"followup.coverage.{ticket.type}",
-            1,
-        )
-        if coverage and ticket.follow_up_completed_at is None:
-            raise DomainError(
-                _("A case closes after its follow-up (or the unreachable path with a "
-                  "supervisor's note).")
-            )  # fmt: skip
-    elif guard == "reopen_window":
-        days = get_path(
-            ticket.standard_version.parameters if ticket.standard_version else {},
-            "followup.reopen_window_days",
-            30,
-        )
-        if ticket.closed_at and now > ticket.closed_at + timedelta(days=days):
-            raise DomainError(
-                _("The reopen window of %(days)s days has passed: open a new case.")
-                % {"days": days}
-            )
-
-
 @transaction.atomic
 def ticket_transition(
     *,
@@ -309,8 +271,12 @@ def ticket_transition(
     rule = workflow.check(ticket.status, target, roles=roles)
     if rule.needs_note and not note.strip():
         raise ValidationError({"reason": [_("Give a reason.")]})
-    if rule.guard:
-        _check_guard(ticket, rule.guard, now=now)
+    run_guards(
+        rule.guards,
+        ticket,
+        now=now,
+        has_open_repair=lambda: ticket.repairs.filter(ended_on__isnull=True).exists(),
+    )
     fields: dict[str, Any] = {}
     if action == TicketAction.ACKNOWLEDGE:
         fields["acknowledged_at"] = now

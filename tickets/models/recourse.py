@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from tickets.models.cases import Liability, Ticket
+from tickets.workflow import ClaimStatus
 
 
 class CompensationKind(models.TextChoices):
@@ -30,18 +30,7 @@ class RecourseClaim(models.Model):
     claimant is the company unless `claimant` names another party (a producer claiming
     against a seller)."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", pgettext_lazy("claim", "Draft")
-        READY = "ready", pgettext_lazy("claim", "Ready")
-        SUBMITTED = "submitted", pgettext_lazy("claim", "Submitted")
-        ACKNOWLEDGED = "acknowledged", pgettext_lazy("claim", "Acknowledged")
-        NEGOTIATING = "negotiating", pgettext_lazy("claim", "Negotiating")
-        SETTLED_FULL = "settled_full", pgettext_lazy("claim", "Settled in full")
-        SETTLED_PARTIAL = "settled_partial", pgettext_lazy("claim", "Settled in part")
-        REJECTED = "rejected", pgettext_lazy("claim", "Rejected")
-        ESCALATED = "escalated", pgettext_lazy("claim", "Escalated")
-        CLOSED = "closed", pgettext_lazy("claim", "Closed")
-        WRITTEN_OFF = "written_off", pgettext_lazy("claim", "Written off")
+    Status = ClaimStatus  # the lifecycle's table is in tickets/workflow.py
 
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     ticket = models.ForeignKey(

@@ -38,6 +38,7 @@ from aftersales.exceptions import ActionForbidden, InvalidTransition, StaleObjec
 from aftersales.models import User
 from aftersales.roles import Role
 from aftersales.services import job_run, notify
+from aftersales.workflow import run_guards
 from customers.models import Party
 from standards.parameters import get_path
 from tickets import workflow
@@ -503,21 +504,6 @@ def claim_create(
     return claim
 
 
-def _check_ready(
-    *, basis: str, has_evidence: bool, evidence_notes: str, amount: Decimal
-) -> None:
-    """A claim is ready with a basis, some evidence (files or notes) and an amount."""
-    missing: dict[str, list] = {}
-    if not basis.strip():
-        missing["basis"] = [_("Give the law article or contract clause.")]
-    if not has_evidence and not evidence_notes.strip():
-        missing["evidence"] = [_("Tick at least one file as evidence or describe it.")]
-    if amount <= 0:
-        missing["amount"] = [_("The amount must be more than zero.")]
-    if missing:
-        raise ValidationError(missing)
-
-
 @transaction.atomic
 def claim_update(
     *,
@@ -556,7 +542,7 @@ def claim_update(
                 {"evidence": [_("Evidence must be files of the claim's case.")]}
             )
     if claim.status == C.READY:
-        _check_ready(
+        workflow.claim_ready_check(
             basis=fields.get("basis", claim.basis),
             has_evidence=bool(evidence)
             if evidence is not None
@@ -631,13 +617,7 @@ def claim_transition(
         rule = workflow.claim_check(claim.status, target, roles=roles)
     if rule.needs_reason and not reason.strip():
         raise ValidationError({"reason": [_("Give a reason.")]})
-    if rule.guard == "ready":
-        _check_ready(
-            basis=claim.basis,
-            has_evidence=claim.evidence.exists(),
-            evidence_notes=claim.evidence_notes,
-            amount=claim.amount,
-        )
+    run_guards(rule.guards, claim, has_evidence=lambda: claim.evidence.exists())
     today = timezone.localdate(now)
     response_due = today + timedelta(
         days=recourse_settings(claim.ticket)["response_days"]

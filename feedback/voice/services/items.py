@@ -18,6 +18,7 @@ from aftersales.models import OutboxMessage, User
 from aftersales.services import notify, outbox_enqueue
 from customers.models import Customer, ProductModel
 from feedback.models import FeedbackItem
+from feedback.voice import workflow
 from feedback.voice.services.common import require_staff
 from standards import selectors as standard_selectors
 from standards.models import ChangeRequest
@@ -153,13 +154,10 @@ def feedback_item_from_followup(
     return item
 
 
-def _move(item: FeedbackItem, *, to: str, from_states, **fields: Any) -> FeedbackItem:
-    """Compare-and-set the status (409 when the state forbids it or someone was first)."""
-    if item.status not in from_states:
-        raise InvalidTransition(
-            _("This feedback item is %(status)s.")
-            % {"status": FeedbackItem.Status(item.status).label}
-        )
+def _move(item: FeedbackItem, *, to: str, **fields: Any) -> FeedbackItem:
+    """Compare-and-set the status along the item's table (409 when the table has no such
+    move from its state, or someone was first)."""
+    workflow.TABLE.rule_for(item.status, to)
     if not FeedbackItem.objects.filter(pk=item.pk, status=item.status).update(
         status=to, **fields
     ):
@@ -185,7 +183,7 @@ def feedback_item_triage(
     fields: dict[str, Any] = {"owner": owner, "triaged_at": timezone.now()}
     if topic_codes is not None:
         fields["topic_codes"] = _clean_topics(topic_codes)
-    return _move(item, to=S.TRIAGED, from_states=(S.NEW,), **fields)
+    return _move(item, to=S.TRIAGED, **fields)
 
 
 def _deliver_reply(item: FeedbackItem) -> None:
@@ -233,7 +231,6 @@ def _answer(
     item = _move(
         item,
         to=to,
-        from_states=FeedbackItem.OPEN_STATES,
         reply=reply.strip(),
         answered_by=actor,
         answered_at=timezone.now(),
