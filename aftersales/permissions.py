@@ -110,6 +110,20 @@ CLAIM_WORKERS = frozenset(
 COMPENSATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 # Do field and workshop work: technicians, and supervisors and agents who stand in.
 FIELD_WORKERS = frozenset({Role.TECHNICIAN, Role.SUPERVISOR, Role.AGENT})
+# The case table's roles (tickets/workflow.py): who acknowledges, starts, cancels…
+CASE_STAFF = frozenset(
+    {Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
+)
+# … who pauses, resumes and resolves (with CASE_LEADS) …
+CASE_WORKERS = frozenset({Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR})
+# … who closes and reopens (the follow-up agent closes after the call) …
+CASE_CLOSERS = frozenset(
+    {Role.AGENT, Role.SUPERVISOR, Role.FOLLOWUP_AGENT, Role.MANAGER}
+)
+# … and who leads: supervisors, managers, administrators.
+CASE_LEADS = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+# Write off a recourse claim.
+CLAIM_APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
 
 
 # --- Role predicates --------------------------------------------------------------------------

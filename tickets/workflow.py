@@ -21,8 +21,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales import permissions
 from aftersales.exceptions import DomainError
-from aftersales.roles import Role
 from aftersales.workflow import Table, labeller
 from standards.parameters import get_path
 
@@ -67,12 +67,11 @@ class TicketAction(models.TextChoices):
 
 S = TicketStatus
 A = TicketAction
-STAFF = frozenset(
-    {Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
-)
-WORKERS = frozenset({Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR})
-CLOSERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.FOLLOWUP_AGENT, Role.MANAGER})
-LEADS = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+# The roles of the table come from their one home, aftersales.permissions.
+STAFF = permissions.CASE_STAFF
+WORKERS = permissions.CASE_WORKERS
+CLOSERS = permissions.CASE_CLOSERS
+LEADS = permissions.CASE_LEADS
 
 OPEN_STATES = frozenset(
     {
@@ -273,10 +272,8 @@ class ClaimAction(models.TextChoices):
     WRITE_OFF = "write_off", pgettext_lazy("claim", "Write off")
 
 
-CLAIM_WORKERS = frozenset(
-    {Role.AGENT, Role.SUPERVISOR, Role.QUALITY_MANAGER, Role.MANAGER, Role.ADMIN}
-)
-CLAIM_APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
+CLAIM_WORKERS = permissions.CLAIM_WORKERS
+CLAIM_APPROVERS = permissions.CLAIM_APPROVERS
 CLAIM_FINAL_STATES = frozenset({"closed", "written_off"})
 # Waiting for the other side: the response clock runs, the owner is reminded when it passes.
 CLAIM_AWAITING_STATES = frozenset({"submitted", "acknowledged", "negotiating"})
