@@ -4,7 +4,7 @@
   (aftersales ← standards ← customers ← tickets ← feedback ← portal);
 - cycles: no two modules import each other, and no longer ring of imports either
   (every import counts, top-level or not);
-- `import *`: only in an `__init__.py` that names its exports in `__all__`;
+- `import *`: nowhere but the test settings (each package's __init__ names its exports);
 - late imports: no import inside a function (the usual way to dodge a cycle), except in
   `AppConfig.ready()`.
 
@@ -44,7 +44,7 @@ LAYER_EXCEPTIONS = {
 }
 
 # `from .settings import *` plus overrides is the pattern style.md B.1 prescribes for the
-# test settings; any other star import must be a package __init__ that lists `__all__`.
+# test settings; no other module may import *, a package's __init__ included.
 STAR_EXCEPTIONS = {
     "aftersales.settings_test": "style.md B.1: settings + test overrides"
 }
@@ -262,28 +262,14 @@ def cycle_violations(sources: dict[str, Source]) -> list[str]:
     return violations
 
 
-def _defines_all(tree: ast.Module) -> bool:
-    return any(
-        isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign)
-        and any(
-            isinstance(target, ast.Name) and target.id == "__all__"
-            for target in (
-                node.targets if isinstance(node, ast.Assign) else [node.target]
-            )
-        )
-        for node in tree.body
-    )
-
-
 def star_violations(sources: dict[str, Source]) -> list[str]:
-    """`from x import *` outside an __init__ that defines `__all__`."""
+    """Any `from x import *` in app code: each package's __init__ names what it exports,
+    so nothing arrives unseen (only the test settings extend the settings with one)."""
     return [
         f"{source.path}:{node.lineno}: import *: from "
-        f"{'.' * node.level}{node.module or ''} import * outside an "
-        f"__init__.py that defines __all__"
+        f"{'.' * node.level}{node.module or ''} import * (name what you import)"
         for source in sources.values()
         if source.module not in STAR_EXCEPTIONS
-        and not (source.is_package and _defines_all(source.tree))
         for node in ast.walk(source.tree)
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
     ]
@@ -348,7 +334,7 @@ def test_no_two_modules_import_each_other_nor_any_ring(sources):
     assert cycle_violations(sources) == []
 
 
-def test_no_star_imports_outside_an_init_with_all(sources):
+def test_no_star_imports(sources):
     assert star_violations(sources) == []
 
 
@@ -443,7 +429,7 @@ def test_a_package_reexporting_its_submodules_is_no_cycle():
     assert star_violations(made_up) == []
 
 
-def test_star_imports_need_an_init_with_all():
+def test_star_imports_are_refused_even_in_an_init_with_all():
     made_up = parse_sources(
         {
             "feedback/listed/__init__.py": "from .items import *\n\n__all__ = ['a']\n",
@@ -456,10 +442,12 @@ def test_star_imports_need_an_init_with_all():
         }
     )
     assert star_violations(made_up) == [
-        "feedback/unlisted/__init__.py:1: import *: from .items import * outside an "
-        "__init__.py that defines __all__",
-        "feedback/views.py:2: import *: from feedback.listed import * outside an "
-        "__init__.py that defines __all__",
+        "feedback/listed/__init__.py:1: import *: from .items import * (name what you "
+        "import)",
+        "feedback/unlisted/__init__.py:1: import *: from .items import * (name what you "
+        "import)",
+        "feedback/views.py:2: import *: from feedback.listed import * (name what you "
+        "import)",
     ]
 
 
