@@ -3,15 +3,19 @@ the one helper that enqueues Celery tasks after commit."""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -90,6 +94,94 @@ def job_run(name: str) -> Iterator[JobRun]:
         errors=run.errors,
         detail=run.detail,
     )
+
+
+# --- Bulk writes, once per key ----------------------------------------------------------------
+
+
+def bulk_insert_once(objs: Sequence[models.Model], *, unique: str = "key") -> list:
+    """Insert the unsaved rows `objs` (one model) in one statement and return those this
+    call inserted, with their primary keys set; a row whose `unique` column already holds
+    its value (written earlier, or by a concurrent transaction that commits) is skipped.
+
+    It is `INSERT ... SELECT ... ON CONFLICT (unique) DO NOTHING RETURNING`: the rows travel
+    as one JSON parameter (no limit on the number of rows per statement, on SQLite too),
+    and only the winners of a race come back, so a sweep notifies exactly once even with
+    two sweeps at once. Rows are inserted in the given order. PostgreSQL and SQLite 3.35+.
+    """
+    if not objs:
+        return []
+    meta = objs[0]._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    key_field = meta.get_field(unique)
+    rows = [
+        {
+            field.column: _json_column(field, field.pre_save(obj, add=True))
+            for field in fields
+        }
+        for obj in objs
+    ]
+    qn = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        selected = ", ".join(
+            f"r.value->'{field.column}'"
+            if field.get_internal_type() == "JSONField"
+            else f"(r.value->>'{field.column}')::{_pg_cast(field)}"
+            for field in fields
+        )
+        source = (
+            "jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(value, ord) "
+            "ORDER BY r.ord"
+        )
+    elif connection.vendor == "sqlite":
+        selected = ", ".join(
+            f"json_extract(r.value, '$.{field.column}')" for field in fields
+        )
+        # WHERE true: SQLite's grammar needs a WHERE before an upsert's ON CONFLICT.
+        source = "json_each(%s) AS r WHERE true ORDER BY r.key"
+    else:  # pragma: no cover  # the project runs on PostgreSQL and SQLite
+        raise NotImplementedError(connection.vendor)
+    # Identifiers from the model's metadata, values only in the parameter.
+    columns = ", ".join(qn(field.column) for field in fields)
+    table, key, pk_column = qn(meta.db_table), qn(key_field.column), qn(meta.pk.column)
+    sql = f"INSERT INTO {table} ({columns}) SELECT {selected} FROM {source} "  # noqa: S608
+    sql += f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk_column}, {key}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
+        inserted = {value: pk for pk, value in cursor.fetchall()}
+    won, seen = [], set()
+    for obj in objs:
+        value = getattr(obj, key_field.attname)
+        if value in inserted and value not in seen:
+            seen.add(value)
+            obj.pk = inserted[value]
+            obj._state.adding, obj._state.db = False, connection.alias
+            won.append(obj)
+    return won
+
+
+def _json_column(field: models.Field, value: Any) -> Any:
+    """A column value as the database reads it back from the JSON of bulk_insert_once."""
+    if value is None or field.get_internal_type() == "JSONField":
+        return value
+    if isinstance(field, models.DateTimeField):
+        if connection.vendor == "sqlite":
+            return connection.ops.adapt_datetimefield_value(value)
+        return value.isoformat()
+    return field.get_db_prep_save(value, connection)
+
+
+def _pg_cast(field: models.Field) -> str:
+    """The PostgreSQL type a JSON text value is cast to (text for strings: a cast to
+    varchar(n) would cut a long value instead of refusing it)."""
+    if field.get_internal_type() in {
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+    }:
+        return "text"
+    return field.db_type(connection)
 
 
 # --- Roles and units --------------------------------------------------------------------------
@@ -178,18 +270,7 @@ def notify(
         },
     )
     if created and email and recipient.email:
-        with translation.override(recipient.language):
-            link = f"{settings.AFTERSALES_BASE_URL.rstrip('/')}{url}" if url else ""
-            message = render_to_string(
-                "aftersales/email/notification.txt",
-                {
-                    "recipient": recipient,
-                    "title": title_text,
-                    "body": body_text,
-                    "link": link,
-                },
-            )
-            subject = f"[{_('Aftersales')}] {title_text}"
+        subject, message = _notification_email(recipient, title_text, body_text, url)
         outbox_enqueue(
             channel=OutboxMessage.Channel.EMAIL,
             to=recipient.email,
@@ -198,6 +279,103 @@ def notify(
             key=f"notification:{notification.pk}",
         )
     return notification
+
+
+@dataclass(frozen=True)
+class NotificationDraft:
+    """One notification for `notify_many`: the arguments of `notify`."""
+
+    recipient: User
+    kind: str
+    key: str
+    title: Any
+    title_params: dict | None = None
+    body: Any = ""
+    body_params: dict | None = None
+    url: str = ""
+    email: bool = False
+
+
+def _render(text, params) -> str:
+    if not params:
+        return str(text)
+    return str(text) % {name: str(value) for name, value in params.items()}
+
+
+@transaction.atomic
+def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
+    """`notify` for many people at once, with the same rules: each text rendered in its
+    recipient's language, at most one notification per key (a key already used, or used
+    twice here, is skipped), an e-mail copy where asked and the recipient has an address.
+    A fixed number of statements whatever the number of drafts (the sweeps' alerts);
+    returns the notifications created."""
+    drafts = list({draft.key: draft for draft in reversed(list(drafts))}.values())[::-1]
+    by_language: dict[str, list[NotificationDraft]] = {}
+    for draft in drafts:
+        by_language.setdefault(draft.recipient.language, []).append(draft)
+    texts: dict[str, tuple[str, str]] = {}
+    for language, group in by_language.items():
+        with translation.override(language):
+            for draft in group:
+                texts[draft.key] = (
+                    _render(draft.title, draft.title_params),
+                    _render(draft.body, draft.body_params),
+                )
+    created = bulk_insert_once(
+        [
+            Notification(
+                recipient=draft.recipient,
+                kind=draft.kind,
+                title=texts[draft.key][0][:200],
+                body=texts[draft.key][1],
+                url=draft.url,
+                key=draft.key,
+            )
+            for draft in drafts
+        ]
+    )
+    wanted = {
+        draft.key: draft for draft in drafts if draft.email and draft.recipient.email
+    }
+    messages = []
+    for notification in created:
+        draft = wanted.get(notification.key)
+        if draft is None:
+            continue
+        subject, message = _notification_email(
+            draft.recipient, *texts[draft.key], draft.url
+        )
+        messages.append(
+            OutboxMessage(
+                channel=OutboxMessage.Channel.EMAIL,
+                to=draft.recipient.email,
+                subject=subject[:200],
+                body=message,
+                key=f"notification:{notification.pk}",
+            )
+        )
+    outbox_enqueue_many(messages)
+    return created
+
+
+def _notification_email(
+    recipient: User, title_text: str, body_text: str, url: str
+) -> tuple[str, str]:
+    """The subject and text of the e-mail copy of a notification, in the recipient's
+    language."""
+    with translation.override(recipient.language):
+        link = f"{settings.AFTERSALES_BASE_URL.rstrip('/')}{url}" if url else ""
+        message = render_to_string(
+            "aftersales/email/notification.txt",
+            {
+                "recipient": recipient,
+                "title": title_text,
+                "body": body_text,
+                "link": link,
+            },
+        )
+        subject = f"[{_('Aftersales')}] {title_text}"
+    return subject, message
 
 
 @transaction.atomic
@@ -234,6 +412,34 @@ def outbox_enqueue(
     if created:
         enqueue_on_commit(OUTBOX_DELIVER_TASK, message.pk)
     return message
+
+
+# A bulk enqueue rings the doorbell for this many messages; the outbox sweep delivers the
+# rest (its rows are the truth), so a sweep that alerts thousands enqueues a bounded number.
+OUTBOX_DIRECT_DELIVERIES = 20
+
+
+@transaction.atomic
+def outbox_enqueue_many(messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """`outbox_enqueue` for many unsaved messages in one statement (once per key). The first
+    `OUTBOX_DIRECT_DELIVERIES` are delivered after commit, each by its task; the others
+    are left to the outbox sweep (every minute). Returns the messages created."""
+    created = bulk_insert_once(list(messages))
+    for message in created[:OUTBOX_DIRECT_DELIVERIES]:
+        enqueue_on_commit(OUTBOX_DELIVER_TASK, message.pk)
+    return created
+
+
+def outbox_deliver_many(*, message_ids: Iterable[int]) -> int:
+    """Deliver the given outbox messages that are still unsent (for a task that delivers a
+    whole batch at once); one failure does not stop the others. Returns how many were sent."""
+    sent = 0
+    for message_id in message_ids:
+        try:
+            sent += int(outbox_deliver(message_id=message_id))
+        except Exception as exc:  # one bad address must not stop the batch
+            logger.warning("Outbox message %s failed: %s", message_id, exc)
+    return sent
 
 
 ERASED_BODY = "(erased after sending)"

@@ -3,12 +3,14 @@ append-only `TicketEvent` row written here, in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from aftersales.models import User
+from aftersales.services import bulk_insert_once
 from tickets.models import Ticket, TicketEvent
 
 
@@ -34,3 +36,22 @@ def ticket_event_record(
         public=public,
         key=key,
     )
+
+
+def ticket_events_record_once(
+    events: Iterable[tuple[int, str, str, dict[str, Any]]],
+    *,
+    at: datetime,
+    actor: User | None = None,
+) -> set[str]:
+    """Append many once-only events at once, in one statement: each `(ticket id, type, key,
+    data)` is recorded unless its key already is (by an earlier run, or by a concurrent
+    transaction that commits first). Returns the keys this call recorded: the caller acts
+    (alerts, escalates) on those only, so a step happens exactly once."""
+    rows = [
+        TicketEvent(
+            ticket_id=ticket_id, type=type_, actor=actor, at=at, data=data, key=key
+        )
+        for ticket_id, type_, key, data in events
+    ]
+    return {event.key for event in bulk_insert_once(rows, unique="key")}
