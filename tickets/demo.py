@@ -24,6 +24,7 @@ from aftersales.models import Unit, User
 from customers.models import Customer, Party
 from tickets.attachments import services as attachment_services
 from tickets.cases import services as case_services
+from tickets.cases import sweep as case_sweep
 from tickets.models import (
     Attachment,
     Compensation,
@@ -185,7 +186,7 @@ def _cases(stdout) -> None:
         Handover.objects.filter(ticket=ticket).update(
             requested_at=F("requested_at") - age, decided_at=F("decided_at") - age
         )
-    case_services.sla_sweep(now=timezone.now())
+    case_sweep.sla_sweep(now=timezone.now())
     if stdout:
         stdout.write(f"  cases: {len(states)} in every state, SLA sweep run")
 

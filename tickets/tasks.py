@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from tickets.cases import services as case_services
+from tickets.cases import sweep as case_sweep
 from tickets.ownership import services as ownership_services
 from tickets.recourse import services as recourse_services
 from tickets.repairs import services as repair_services
@@ -12,13 +12,13 @@ from tickets.repairs import services as repair_services
 @shared_task(acks_late=True)
 def sla_sweep_task() -> int:
     """Warn, breach and escalate SLA clocks (every minute)."""
-    return case_services.sla_sweep(now=timezone.now())
+    return case_sweep.sla_sweep(now=timezone.now())
 
 
 @shared_task(acks_late=True)
 def handover_sweep_task() -> int:
     """Expire handovers not accepted in time and escalate them (every 5 minutes)."""
-    return case_services.handover_sweep(now=timezone.now())
+    return case_sweep.handover_sweep(now=timezone.now())
 
 
 @shared_task(acks_late=True)

@@ -1,4 +1,4 @@
-"""The sweeps of the tickets app (tickets/cases/services.py): the SLA ladder (warn at 80 %, breach
+"""The sweeps of the tickets app (tickets/cases/sweep.py): the SLA ladder (warn at 80 %, breach
 at 100 %, escalate at 200 %, each step once, paused and met clocks skipped, a JobRun per
 run), the handover-acceptance sweep, and, on PostgreSQL, real concurrency: two sweeps at
 once and two people firing the same transition."""
@@ -19,7 +19,7 @@ from standards import services as standard_services
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.customers.factories import customer
 from tests.tickets.factories import act, open_ticket, service_standard
-from tickets.cases import services
+from tickets.cases import services, sweep
 from tickets.models import Handover, Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus
 
@@ -109,7 +109,7 @@ def level(ticket) -> int:
 
 
 def test_sla_sweep_does_nothing_before_80_percent(workshop_case):
-    assert services.sla_sweep(now=NOW + timedelta(hours=134, minutes=23)) == 0
+    assert sweep.sla_sweep(now=NOW + timedelta(hours=134, minutes=23)) == 0
 
     assert sla_events(workshop_case) == []
     assert level(workshop_case) == 0
@@ -117,7 +117,7 @@ def test_sla_sweep_does_nothing_before_80_percent(workshop_case):
 
 def test_sla_sweep_warns_the_handler_and_first_owner_at_80_percent(workshop_case):
     # 80 % of 168 h = 134 h 24 min
-    count = services.sla_sweep(now=NOW + timedelta(hours=134, minutes=24))
+    count = sweep.sla_sweep(now=NOW + timedelta(hours=134, minutes=24))
 
     assert count == 1
     pk = workshop_case.pk
@@ -130,9 +130,9 @@ def test_sla_sweep_warns_the_handler_and_first_owner_at_80_percent(workshop_case
 def test_sla_sweep_breaches_at_100_percent_and_alerts_the_units_supervisors(
     workshop_case,
 ):
-    services.sla_sweep(now=NOW + 140 * H)
+    sweep.sla_sweep(now=NOW + 140 * H)
 
-    count = services.sla_sweep(now=NOW + 168 * H)
+    count = sweep.sla_sweep(now=NOW + 168 * H)
 
     assert count == 1
     pk = workshop_case.pk
@@ -151,9 +151,9 @@ def test_sla_sweep_breaches_at_100_percent_and_alerts_the_units_supervisors(
 
 
 def test_sla_sweep_escalates_to_the_managers_at_200_percent(workshop_case):
-    services.sla_sweep(now=NOW + 170 * H)
+    sweep.sla_sweep(now=NOW + 170 * H)
 
-    count = services.sla_sweep(now=NOW + 336 * H)
+    count = sweep.sla_sweep(now=NOW + 336 * H)
 
     assert count == 1
     pk = workshop_case.pk
@@ -165,9 +165,9 @@ def test_sla_sweep_escalates_to_the_managers_at_200_percent(workshop_case):
 def test_running_the_sla_sweep_twice_records_each_step_once(workshop_case):
     later = NOW + 400 * H
 
-    first = services.sla_sweep(now=later)
+    first = sweep.sla_sweep(now=later)
     notifications = Notification.objects.count()
-    second = services.sla_sweep(now=later)
+    second = sweep.sla_sweep(now=later)
 
     assert (first, second) == (3, 0)
     pk = workshop_case.pk
@@ -189,11 +189,11 @@ def test_a_sla_sweep_with_nothing_new_costs_the_same_for_any_number_of_overdue_c
         open_ticket(actor=agent_user, customer=zhang, title=f"Case {n}")
     later = NOW + 400 * H
     # Every clock of every case has passed 200 %: the first run takes all the steps.
-    assert services.sla_sweep(now=later) > 0
+    assert sweep.sla_sweep(now=later) > 0
 
     # The second run reads no case whose last step is taken (job run + 2 per clock).
     with django_assert_max_num_queries(12):
-        assert services.sla_sweep(now=later) == 0
+        assert sweep.sla_sweep(now=later) == 0
 
 
 def test_a_sla_sweep_between_breach_and_200_percent_takes_no_step_twice(
@@ -203,10 +203,10 @@ def test_a_sla_sweep_between_breach_and_200_percent_takes_no_step_twice(
     for n in range(5):
         open_ticket(actor=agent_user, customer=zhang, title=f"Case {n}")
     breached = NOW + 30 * H  # acknowledge, first contact, on site (24 h) breached
-    first = services.sla_sweep(now=breached)
+    first = sweep.sla_sweep(now=breached)
 
     with django_assert_max_num_queries(12):
-        second = services.sla_sweep(now=breached + H)
+        second = sweep.sla_sweep(now=breached + H)
 
     assert first == 5 * 3 * 2  # three clocks, warning + breach each
     assert second == 0
@@ -215,7 +215,7 @@ def test_a_sla_sweep_between_breach_and_200_percent_takes_no_step_twice(
 def test_sla_sweep_skips_a_paused_case(workshop_case, technician_user):
     act(workshop_case, technician_user, A.PAUSE_CUSTOMER)
 
-    assert services.sla_sweep(now=NOW + 400 * H) == 0
+    assert sweep.sla_sweep(now=NOW + 400 * H) == 0
 
     assert sla_events(workshop_case) == []
     assert level(workshop_case) == 0
@@ -229,7 +229,7 @@ def test_sla_sweep_skips_a_met_clock(clock, standard, people, agent_user):
     ticket = open_ticket(actor=agent_user, customer=zhang, type="consultation")
     act(ticket, agent_user, A.ACKNOWLEDGE)
 
-    services.sla_sweep(now=NOW + 25 * H)
+    sweep.sla_sweep(now=NOW + 25 * H)
 
     pk = ticket.pk
     assert sla_events(ticket) == [
@@ -245,7 +245,7 @@ def test_sla_sweep_skips_closed_and_no_sla_cases(clock, standard, people, agent_
     cancelled = open_ticket(actor=agent_user, customer=zhang)
     act(cancelled, agent_user, A.CANCEL, note="Duplicate call.")
 
-    assert services.sla_sweep(now=NOW + 400 * H) == 0
+    assert sweep.sla_sweep(now=NOW + 400 * H) == 0
 
     assert TicketEvent.objects.filter(key__startswith="sla:").count() == 0
     assert (level(no_sla), level(cancelled)) == (0, 0)
@@ -266,7 +266,7 @@ def pending_handover(standard, people, agent_user, unit_tree):
 
 
 def test_handover_sweep_leaves_a_handover_that_is_not_yet_due(pending_handover):
-    assert services.handover_sweep(now=NOW + 4 * H) == 0
+    assert sweep.handover_sweep(now=NOW + 4 * H) == 0
 
     pending_handover.refresh_from_db()
     assert pending_handover.status == Handover.Status.REQUESTED
@@ -280,8 +280,8 @@ def test_handover_sweep_expires_an_overdue_handover_once_and_alerts_the_receiver
 ):
     later = NOW + 5 * H
 
-    first = services.handover_sweep(now=later)
-    second = services.handover_sweep(now=later + H)
+    first = sweep.handover_sweep(now=later)
+    second = sweep.handover_sweep(now=later + H)
 
     assert (first, second) == (1, 0)
     pending_handover.refresh_from_db()
@@ -302,7 +302,7 @@ def test_handover_sweep_expires_an_overdue_handover_once_and_alerts_the_receiver
 def test_handover_sweep_ignores_decided_handovers(pending_handover, technician_user):
     services.handover_accept(handover=pending_handover, actor=technician_user)
 
-    assert services.handover_sweep(now=NOW + 10 * H) == 0
+    assert sweep.handover_sweep(now=NOW + 10 * H) == 0
 
     assert Handover.objects.get(pk=pending_handover.pk).status == "accepted"
     assert notified("handover_expired") == []
@@ -310,7 +310,7 @@ def test_handover_sweep_ignores_decided_handovers(pending_handover, technician_u
 
 def test_an_expired_handover_frees_the_case_for_a_new_one(pending_handover, agent_user):
     parts = UnitFactory(code="parts", name="Parts")
-    services.handover_sweep(now=NOW + 5 * H)
+    sweep.handover_sweep(now=NOW + 5 * H)
     ticket = Ticket.objects.get(pk=pending_handover.ticket_id)
 
     again = services.handover_request(
@@ -367,7 +367,7 @@ def test_two_concurrent_sla_sweeps_record_each_step_exactly_once(unit_tree):
 
     # when
     results = run_in_threads(
-        lambda: services.sla_sweep(now=later), lambda: services.sla_sweep(now=later)
+        lambda: sweep.sla_sweep(now=later), lambda: sweep.sla_sweep(now=later)
     )
 
     # then
@@ -448,9 +448,9 @@ def test_a_missed_commitment_alerts_the_first_owner_and_the_workshop_supervisor_
     )  # fmt: skip
     services.handover_accept(handover=handover, actor=technician_user)
 
-    assert services.handover_sweep(now=NOW + 47 * H) == 0
-    assert services.handover_sweep(now=NOW + 49 * H) == 1
-    assert services.handover_sweep(now=NOW + 50 * H) == 0
+    assert sweep.handover_sweep(now=NOW + 47 * H) == 0
+    assert sweep.handover_sweep(now=NOW + 49 * H) == 1
+    assert sweep.handover_sweep(now=NOW + 50 * H) == 0
 
     event = TicketEvent.objects.get(key=f"commitment-missed:{handover.pk}")
     assert event.data["step"] == "commitment_missed"
@@ -470,7 +470,7 @@ def test_a_reopened_case_returns_to_the_first_owner_with_a_fresh_resolve_clock(
     ticket.refresh_from_db()
     act(ticket, technician_user, A.RESOLVE)
     act(ticket, None, A.AWAIT_FOLLOW_UP)
-    assert services.sla_sweep(now=NOW + 150 * H) == 0  # resolved: the clock was met
+    assert sweep.sla_sweep(now=NOW + 150 * H) == 0  # resolved: the clock was met
     clock.move_to(NOW + 160 * H)
     ticket = Ticket.objects.get(pk=ticket.pk)
     act(ticket, agent_user, A.REOPEN, note="Still noisy")
@@ -479,7 +479,7 @@ def test_a_reopened_case_returns_to_the_first_owner_with_a_fresh_resolve_clock(
     assert (ticket.handler, ticket.unit) == (agent_user, unit_tree["hot"])
     assert ticket.resolved_at is None
     assert ticket.resolve_due_at == NOW + 160 * H + 168 * H
-    services.sla_sweep(now=NOW + 160 * H + 140 * H)
+    sweep.sla_sweep(now=NOW + 160 * H + 140 * H)
     assert sla_events(ticket) == [
         ("sla_warning", f"sla:{ticket.pk}:resolve:warning:r1")
     ]

@@ -1,7 +1,7 @@
 """Writes of the tickets app: opening a case with its first owner and pinned SLA clocks,
-every lifecycle step (with its guards), comments, informing the customer, handovers with
-the no-bounce rule, and the SLA sweep. Every change writes a TicketEvent in the same
-transaction (style.md B.4)."""
+every lifecycle step (with its guards), comments, informing the customer, and handovers
+with the no-bounce rule (the SLA and handover sweeps are in sweep.py). Every change writes
+a TicketEvent in the same transaction (style.md B.4)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -21,7 +20,7 @@ from aftersales import permissions
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
 from aftersales.roles import Role
-from aftersales.services import job_run, notify
+from aftersales.services import notify
 from aftersales.workflow import run_guards
 from customers.models import Customer, OwnedProduct
 from standards import selectors as standard_selectors
@@ -584,199 +583,11 @@ def handover_reject(*, handover: Handover, actor: User, reason: str) -> Handover
     return handover
 
 
-# --- SLA sweep ----------------------------------------------------------------------------------
-
-
-def _done_field(clock: str) -> str:
-    return CLOCK_DONE_FIELDS[clock]
-
-
-def _alert(
-    ticket: Ticket,
-    recipients: set[User],
-    *,
-    kind: str,
-    key: str,
-    title,
-    title_params=None,
-) -> None:
-    for person in recipients:
-        notify(recipient=person, kind=kind, key=f"{key}:{person.pk}", title=title,
-               title_params=title_params,
-               url=ticket.get_absolute_url(), email=kind != "sla_warning")  # fmt: skip
+# --- Alerts -------------------------------------------------------------------------------------
 
 
 def _supervisors(unit_id: int) -> set[User]:
     return set(permissions.supervisors_of(unit_ids=[unit_id]))
-
-
-def _sla_key(ticket_id: int, clock: str, step: str, reopen_count: int) -> str:
-    """The unique event key of one escalation step (a reopened case's fresh clocks
-    escalate again: one key per round)."""
-    return f"sla:{ticket_id}:{clock}:{step}" + (
-        f":r{reopen_count}" if reopen_count else ""
-    )
-
-
-def sla_sweep(*, now: datetime) -> int:
-    """Every minute: for each clock, warn at 80 % of the time (handler and first owner),
-    breach at 100 % (supervisor, level 1) and escalate at 200 % (managers, level 2). Each
-    step happens once per case and clock (unique event keys), even with two sweeps at once.
-    Set-based: only open, unpaused cases whose stored 80 % point has come and whose last
-    step is not recorded yet are read, and the steps already taken are looked up in one
-    query per clock, so a minute with nothing new costs a constant number of queries."""
-    with job_run("sla_sweep") as run:
-        open_running = (
-            Ticket.objects.filter(status__in=workflow.OPEN_STATES, has_sla=True)
-            .exclude(status__in=workflow.PAUSED_STATES)
-            .annotate(
-                round_suffix=Case(
-                    When(
-                        reopen_count__gt=0,
-                        then=Concat(Value(":r"), Cast("reopen_count", CharField())),
-                    ),
-                    default=Value(""),
-                    output_field=CharField(),
-                )
-            )
-        )
-        for clock in sla.CLOCKS:
-            due_field, done_field = f"{clock}_due_at", _done_field(clock)
-            last_step_taken = TicketEvent.objects.filter(
-                key=Concat(
-                    Value("sla:"),
-                    Cast(OuterRef("pk"), CharField()),
-                    Value(f":{clock}:manager"),
-                    OuterRef("round_suffix"),
-                    output_field=CharField(),
-                )
-            )
-            candidates = list(
-                open_running.filter(
-                    **{f"{done_field}__isnull": True, f"{clock}_warn_at__lte": now}
-                )
-                .exclude(Exists(last_step_taken))
-                .select_related("first_owner", "handler")
-            )
-            plan = []
-            for ticket in candidates:
-                steps = sla.escalation_steps(
-                    started_at=ticket.created_at,
-                    due=getattr(ticket, due_field),
-                    now=now,
-                )
-                plan += [(ticket, step) for step in steps]
-            taken = set(
-                TicketEvent.objects.filter(
-                    key__in=[
-                        _sla_key(t.pk, clock, step, t.reopen_count) for t, step in plan
-                    ]
-                ).values_list("key", flat=True)
-            )
-            for ticket, step in plan:
-                if _sla_key(ticket.pk, clock, step, ticket.reopen_count) not in taken:
-                    run.items += _escalation_step(ticket, clock, step, now=now)
-    return run.items
-
-
-def _escalation_step(ticket: Ticket, clock: str, step: str, *, now: datetime) -> int:
-    """Record one escalation step once (the unique key makes a concurrent second sweep a
-    no-op) and alert the people it concerns. Returns 1 when this call recorded it."""
-    key = _sla_key(ticket.pk, clock, step, ticket.reopen_count)
-    event_type = {
-        "warning": TicketEvent.Type.SLA_WARNING,
-        "breach": TicketEvent.Type.SLA_BREACHED,
-        "manager": TicketEvent.Type.ESCALATED,
-    }[step]
-    try:
-        with transaction.atomic():
-            ticket_event_record(
-                ticket,
-                event_type,
-                None,
-                data={"clock": clock, "step": step},
-                key=key,
-                at=now,
-            )
-            level = {"warning": 0, "breach": 1, "manager": 2}[step]
-            if level:
-                Ticket.objects.filter(pk=ticket.pk, escalation_level__lt=level).update(
-                    escalation_level=level
-                )
-    except IntegrityError:
-        return 0
-    owners = {ticket.first_owner} | ({ticket.handler} if ticket.handler else set())
-    title_args = {"number": ticket.number, "clock": CLOCK_LABELS[clock]}
-    if step == "warning":
-        _alert(ticket, owners, kind="sla_warning", key=key,
-               title=_("%(number)s: the %(clock)s time is 80%% used"),
-title_params=title_args)  # fmt: skip
-    elif step == "breach":
-        _alert(ticket, owners | _supervisors(ticket.unit_id), kind="sla_breached", key=key,
-               title=_("%(number)s: the %(clock)s time is breached"),
-title_params=title_args)  # fmt: skip
-    else:
-        managers = set(User.objects.filter(groups__name=Role.MANAGER, is_active=True))
-        _alert(ticket, owners | managers, kind="sla_escalated", key=key,
-               title=_("%(number)s: %(clock)s at twice its time"),
-title_params=title_args)  # fmt: skip
-    return 1
-
-
-def handover_sweep(*, now: datetime) -> int:
-    """Handovers not accepted in time expire and escalate to the receiving supervisor
-    (domain §6 rule 5); accepted commitments that passed alert the first owner and the
-    receiving supervisors (A01). Set-based on stored due times; once per handover."""
-    with job_run("handover_sweep") as run:
-        overdue = Handover.objects.filter(
-            status=Handover.Status.REQUESTED, accept_due_at__lt=now
-        ).select_related("ticket", "to_unit")
-        for handover in overdue:
-            if not Handover.objects.filter(
-                pk=handover.pk, status=Handover.Status.REQUESTED
-            ).update(status=Handover.Status.EXPIRED, decided_at=now):
-                continue
-            ticket_event_record(handover.ticket, TicketEvent.Type.ESCALATED, None,
-                    data={"handover": handover.pk, "step": "handover_expired"},
-                    key=f"handover-expired:{handover.pk}", at=now)  # fmt: skip
-            recipients = _supervisors(handover.to_unit_id) | {
-                handover.ticket.first_owner
-            }
-            _alert(handover.ticket, recipients,
-                   kind="handover_expired", key=f"handover-expired:{handover.pk}",
-                   title=_("%(number)s: a handover to %(unit)s was not accepted in time"),
-title_params={"number": handover.ticket.number, "unit": handover.to_unit.name})  # fmt: skip
-            run.items += 1
-        # A01: an accepted commitment ("diagnose in 48 h") that passed without the case
-        # being resolved alerts the first owner and the receiving unit's supervisors, and
-        # counts against that unit (the event names it), once per handover.
-        missed = Handover.objects.filter(
-            status=Handover.Status.ACCEPTED,
-            commitment_due_at__lt=now,
-            ticket__resolved_at__isnull=True,
-            ticket__status__in=workflow.OPEN_STATES,
-        ).select_related("ticket__first_owner", "to_unit")
-        for handover in missed:
-            key = f"commitment-missed:{handover.pk}"
-            try:
-                with transaction.atomic():
-                    ticket_event_record(handover.ticket, TicketEvent.Type.ESCALATED, None,
-                            data={"handover": handover.pk, "step": "commitment_missed",
-                                  "unit": handover.to_unit_id,
-                                  "commitment": handover.commitment},
-                            key=key, at=now)  # fmt: skip
-            except IntegrityError:
-                continue
-            recipients = _supervisors(handover.to_unit_id) | {
-                handover.ticket.first_owner
-            }
-            _alert(handover.ticket, recipients, kind="commitment_missed", key=key,
-                   title=_("%(number)s: the commitment “%(commitment)s” of %(unit)s was missed"),
-                   title_params={"number": handover.ticket.number,
-                                 "commitment": handover.commitment or "—",
-                                 "unit": handover.to_unit.name})  # fmt: skip
-            run.items += 1
-    return run.items
 
 
 @transaction.atomic

@@ -4,14 +4,14 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tickets.cases import services as case_services
+from tickets.cases import sweep as case_sweep
 from tickets.ownership import services as ownership_services
 from tickets.recourse import services as recourse_services
 from tickets.repairs import services as repair_services
 
 SWEEPS = {
-    "sla": (case_services.sla_sweep, "step(s)"),
-    "handovers": (case_services.handover_sweep, "handover(s)"),
+    "sla": (case_sweep.sla_sweep, "step(s)"),
+    "handovers": (case_sweep.handover_sweep, "handover(s)"),
     "orphans": (ownership_services.orphan_sweep, "case(s)"),
     "legal": (repair_services.legal_clock_sweep, "case(s)"),
     "recourse": (recourse_services.recourse_sweep, "claim(s)"),

@@ -1,0 +1,415 @@
+"""The sweeps of the cases (domain §9): the SLA ladder (warn at 80 %, breach at 100 %,
+escalate to the managers at 200 %) and the handover sweep (acceptance expired, commitment
+missed).
+
+Both are set-based: a few queries select what is due (values, not model objects), and each
+batch of up to `SWEEP_BATCH` cases is one transaction of a fixed number of statements
+whatever its size: the events go in with one `INSERT ... ON CONFLICT (key) DO NOTHING
+RETURNING` (the unique event key records a step once), the escalation levels with one
+UPDATE, the people to alert are read with one query each and the notifications (and their
+e-mail copies) are written with one statement each. Only the steps this run recorded alert
+anyone, so two sweeps at once take each step exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext_lazy as _
+
+from aftersales import permissions
+from aftersales.models import User
+from aftersales.roles import Role
+from aftersales.services import NotificationDraft, job_run, notify_many
+from standards import sla
+from tickets import workflow
+from tickets.cases.services import CLOCK_LABELS
+from tickets.events import ticket_events_record_once
+from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
+
+# Cases (or handovers) per transaction: bounds the memory and the length of one transaction;
+# the statements per batch are fixed, so a sweep costs a handful of queries per batch.
+SWEEP_BATCH = 1000
+
+STEPS = ("warning", "breach", "manager")
+STEP_EVENT = {
+    "warning": TicketEvent.Type.SLA_WARNING,
+    "breach": TicketEvent.Type.SLA_BREACHED,
+    "manager": TicketEvent.Type.ESCALATED,
+}
+STEP_LEVEL = {"warning": 0, "breach": 1, "manager": 2}
+STEP_KIND = {
+    "warning": "sla_warning",
+    "breach": "sla_breached",
+    "manager": "sla_escalated",
+}
+STEP_TITLE = {
+    "warning": _("%(number)s: the %(clock)s time is 80%% used"),
+    "breach": _("%(number)s: the %(clock)s time is breached"),
+    "manager": _("%(number)s: %(clock)s at twice its time"),
+}
+
+
+def sla_key(ticket_id: int, clock: str, step: str, reopen_count: int) -> str:
+    """The unique event key of one escalation step (a reopened case's fresh clocks
+    escalate again: one key per round)."""
+    return f"sla:{ticket_id}:{clock}:{step}" + (
+        f":r{reopen_count}" if reopen_count else ""
+    )
+
+
+def _url(number: str) -> str:
+    return Ticket(number=number).get_absolute_url()
+
+
+def _batches(queryset: QuerySet, size: int = SWEEP_BATCH) -> Iterator[list[tuple]]:
+    """The rows of `queryset` (values_list, primary key first, ordered by it) in batches,
+    by keyset: each batch is one query (one row more than the batch says whether another
+    follows), and a row handled meanwhile is never read twice."""
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last)[: size + 1])
+        if rows[:size]:
+            yield rows[:size]
+        if len(rows) <= size:
+            return
+        last = rows[size - 1][0]
+
+
+@dataclass(frozen=True)
+class _Alert:
+    """People to alert about one recorded step: the owners, the supervisors of a unit,
+    the managers."""
+
+    key: str
+    number: str
+    kind: str
+    title: object
+    title_params: dict
+    people: frozenset[int]
+    supervisors_of: int | None = None
+    managers: bool = False
+
+
+def _send(alerts: list[_Alert]) -> None:
+    """Notify everyone the alerts name, in three queries (the units' supervisors, the
+    managers, the people) and one write, each person once per alert."""
+    if not alerts:
+        return
+    units = {alert.supervisors_of for alert in alerts if alert.supervisors_of}
+    supervisors: dict[int, set[int]] = {}
+    if units:
+        pairs = (
+            permissions.supervisors_of(unit_ids=units)
+            .order_by()
+            .values_list("pk", "memberships__unit_id")  # the supervising membership
+        )
+        for user_id, unit_id in pairs:
+            supervisors.setdefault(unit_id, set()).add(user_id)
+    managers: set[int] = set()
+    if any(alert.managers for alert in alerts):
+        managers = set(
+            User.objects.filter(groups__name=Role.MANAGER, is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+    recipients = {
+        alert.key: set(alert.people)
+        | supervisors.get(alert.supervisors_of, set())
+        | (managers if alert.managers else set())
+        for alert in alerts
+    }
+    users = User.objects.in_bulk(set().union(*recipients.values()))
+    notify_many(
+        NotificationDraft(
+            recipient=users[person],
+            kind=alert.kind,
+            key=f"{alert.key}:{person}",
+            title=alert.title,
+            title_params=alert.title_params,
+            url=_url(alert.number),
+            email=alert.kind != "sla_warning",
+        )
+        for alert in alerts
+        for person in sorted(recipients[alert.key])
+    )
+
+
+# --- SLA ---------------------------------------------------------------------------------------
+
+
+def _sla_due(clock: str, *, now: datetime) -> QuerySet:
+    """The open, running cases with a step of `clock` reached at `now` and not recorded:
+    the warning once the stored 80 % point has come, the breach at the due time, the
+    managers' step at twice the time (`now - due >= due - created`, the rule of
+    sla.escalation_steps). A case whose reached steps are all recorded is not read, so a
+    minute with nothing new costs one query per clock."""
+    due, warn, done = f"{clock}_due_at", f"{clock}_warn_at", CLOCK_DONE_FIELDS[clock]
+
+    def missing(step: str) -> Q:
+        key = Concat(
+            Value("sla:"),
+            Cast(OuterRef("pk"), CharField()),
+            Value(f":{clock}:{step}"),
+            OuterRef("round_suffix"),
+            output_field=CharField(),
+        )
+        return ~Q(Exists(TicketEvent.objects.filter(key=key)))
+
+    return (
+        Ticket.objects.filter(status__in=workflow.OPEN_STATES, has_sla=True)
+        .exclude(status__in=workflow.PAUSED_STATES)
+        .filter(**{f"{done}__isnull": True, f"{warn}__lte": now})
+        .alias(
+            round_suffix=Case(
+                When(
+                    reopen_count__gt=0,
+                    then=Concat(Value(":r"), Cast("reopen_count", CharField())),
+                ),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+            span=ExpressionWrapper(
+                F(due) - F("created_at"), output_field=DurationField()
+            ),
+            over=ExpressionWrapper(
+                Value(now, output_field=DateTimeField()) - F(due),
+                output_field=DurationField(),
+            ),
+        )
+        .filter(
+            missing("warning")
+            | (Q(**{f"{due}__lte": now}) & missing("breach"))
+            | (
+                Q(**{f"{due}__lte": now, f"{due}__gt": F("created_at")})
+                & Q(span__lte=F("over"))
+                & missing("manager")
+            )
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "number",
+            "created_at",
+            "reopen_count",
+            "first_owner_id",
+            "handler_id",
+            "unit_id",
+            due,
+        )
+    )
+
+
+def sla_sweep(*, now: datetime) -> int:
+    """Every minute: for each clock, warn at 80 % of the time (handler and first owner),
+    breach at 100 % (the unit's supervisors, level 1) and escalate at 200 % (the managers,
+    level 2). Each step happens once per case, clock and round (unique event keys), even
+    with two sweeps at once. Returns the number of steps this run recorded."""
+    with job_run("sla_sweep") as run:
+        for clock in sla.CLOCKS:
+            for rows in _batches(_sla_due(clock, now=now)):
+                run.items += _sla_steps(clock, rows, now=now)
+    return run.items
+
+
+@transaction.atomic
+def _sla_steps(clock: str, rows: list[tuple], *, now: datetime) -> int:
+    """Record the reached steps of one batch of cases and alert on those this call
+    recorded. Returns their number."""
+    plan = {}
+    for pk, number, created_at, reopen_count, owner, handler, unit, due in rows:
+        for step in sla.escalation_steps(started_at=created_at, due=due, now=now):
+            plan[sla_key(pk, clock, step, reopen_count)] = (
+                step, pk, number, owner, handler, unit,
+            )  # fmt: skip
+    recorded = ticket_events_record_once(
+        ((pk, STEP_EVENT[step], key, {"clock": clock, "step": step})
+         for key, (step, pk, *_rest) in plan.items()),
+        at=now,
+    )  # fmt: skip
+    levels: dict[int, int] = {}
+    alerts = []
+    for key, (step, pk, number, owner, handler, unit) in plan.items():
+        if key not in recorded:
+            continue
+        levels[pk] = max(levels.get(pk, 0), STEP_LEVEL[step])
+        alerts.append(
+            _Alert(
+                key=key,
+                number=number,
+                kind=STEP_KIND[step],
+                title=STEP_TITLE[step],
+                title_params={"number": number, "clock": CLOCK_LABELS[clock]},
+                people=frozenset({owner} | ({handler} if handler else set())),
+                supervisors_of=unit if step == "breach" else None,
+                managers=step == "manager",
+            )
+        )
+    _raise_levels(levels)
+    _send(alerts)
+    return len(recorded)
+
+
+def _raise_levels(levels: dict[int, int]) -> None:
+    """Raise each case's escalation level to the one given (never lower it): one UPDATE."""
+    by_level: dict[int, list[int]] = {}
+    for pk, level in levels.items():
+        if level:
+            by_level.setdefault(level, []).append(pk)
+    if not by_level:
+        return
+    raise_ = Q()
+    for level, pks in by_level.items():
+        raise_ |= Q(pk__in=pks, escalation_level__lt=level)
+    Ticket.objects.filter(raise_).update(
+        escalation_level=Case(
+            *(When(pk__in=pks, then=Value(level)) for level, pks in by_level.items()),
+            output_field=IntegerField(),
+        )
+    )
+
+
+# --- Handovers ---------------------------------------------------------------------------------
+
+HANDOVER_FIELDS = (
+    "pk",
+    "ticket_id",
+    "ticket__number",
+    "ticket__first_owner_id",
+    "to_unit_id",
+    "to_unit__name",
+)
+
+
+def handover_sweep(*, now: datetime) -> int:
+    """Handovers not accepted in time expire and escalate to the receiving supervisor
+    (domain §6 rule 5); accepted commitments that passed alert the first owner and the
+    receiving supervisors (A01). Set-based on stored due times; once per handover."""
+    with job_run("handover_sweep") as run:
+        while True:
+            expired = _handovers_expire(now=now)
+            run.items += expired[1]
+            if expired[0] < SWEEP_BATCH:
+                break
+        # A01: an accepted commitment ("diagnose in 48 h") that passed without the case
+        # being resolved alerts the first owner and the receiving unit's supervisors, and
+        # counts against that unit (the event names it), once per handover.
+        missed = (
+            Handover.objects.filter(
+                status=Handover.Status.ACCEPTED,
+                commitment_due_at__lt=now,
+                ticket__resolved_at__isnull=True,
+                ticket__status__in=workflow.OPEN_STATES,
+            )
+            .exclude(
+                Exists(
+                    TicketEvent.objects.filter(
+                        key=Concat(
+                            Value("commitment-missed:"),
+                            Cast(OuterRef("pk"), CharField()),
+                            output_field=CharField(),
+                        )
+                    )
+                )
+            )
+            .order_by("pk")
+            .values_list(*HANDOVER_FIELDS, "commitment")
+        )
+        for rows in _batches(missed):
+            run.items += _commitments_missed(rows, now=now)
+    return run.items
+
+
+@transaction.atomic
+def _handovers_expire(*, now: datetime) -> tuple[int, int]:
+    """Expire one batch of handovers past their acceptance time: locked (a concurrent
+    sweep skips them, a concurrent accept waits and then finds them decided), marked
+    expired in one UPDATE, one event each, the receivers alerted. Returns (handovers
+    read, handovers expired)."""
+    rows = list(
+        Handover.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=Handover.Status.REQUESTED, accept_due_at__lt=now)
+        .order_by("pk")
+        .values_list(*HANDOVER_FIELDS)[:SWEEP_BATCH]
+    )
+    if not rows:
+        return 0, 0
+    Handover.objects.filter(
+        pk__in=[row[0] for row in rows], status=Handover.Status.REQUESTED
+    ).update(status=Handover.Status.EXPIRED, decided_at=now)
+    recorded = ticket_events_record_once(
+        ((ticket, TicketEvent.Type.ESCALATED, f"handover-expired:{pk}",
+          {"handover": pk, "step": "handover_expired"})
+         for pk, ticket, *_rest in rows),
+        at=now,
+    )  # fmt: skip
+    _send(
+        [
+            _Alert(
+                key=f"handover-expired:{pk}",
+                number=number,
+                kind="handover_expired",
+                title=_("%(number)s: a handover to %(unit)s was not accepted in time"),
+                title_params={"number": number, "unit": unit_name},
+                people=frozenset({owner}),
+                supervisors_of=unit,
+            )
+            for pk, _ticket, number, owner, unit, unit_name in rows
+            if f"handover-expired:{pk}" in recorded
+        ]
+    )
+    return len(rows), len(recorded)
+
+
+@transaction.atomic
+def _commitments_missed(rows: Iterable[tuple], *, now: datetime) -> int:
+    """Record one batch of missed commitments (once per handover) and alert the first
+    owner and the receiving supervisors of those this call recorded."""
+    rows = list(rows)
+    recorded = ticket_events_record_once(
+        ((ticket, TicketEvent.Type.ESCALATED, f"commitment-missed:{pk}",
+          {"handover": pk, "step": "commitment_missed", "unit": unit,
+           "commitment": commitment})
+         for pk, ticket, _number, _owner, unit, _name, commitment in rows),
+        at=now,
+    )  # fmt: skip
+    _send(
+        [
+            _Alert(
+                key=f"commitment-missed:{pk}",
+                number=number,
+                kind="commitment_missed",
+                title=_(
+                    "%(number)s: the commitment “%(commitment)s” of %(unit)s was missed"
+                ),
+                title_params={
+                    "number": number,
+                    "commitment": commitment or "—",
+                    "unit": unit_name,
+                },
+                people=frozenset({owner}),
+                supervisors_of=unit,
+            )
+            for pk, _ticket, number, owner, unit, unit_name, commitment in rows
+            if f"commitment-missed:{pk}" in recorded
+        ]
+    )
+    return len(recorded)
