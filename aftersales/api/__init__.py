@@ -9,11 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from aftersales.exceptions import DomainError
+from aftersales.pagination import BoundedPaginator
 
 
 class Pagination(PageNumberPagination):
-    """`?page=` and `?page_size=` (at most 200) → {count, next, previous, results}."""
+    """`?page=` and `?page_size=` (at most 200) → {count, next, previous, results}; the
+    count is exact up to 1,000 rows and PostgreSQL's estimate beyond (aftersales.pagination)."""
 
+    django_paginator_class = BoundedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -3,7 +3,6 @@ lifecycle buttons, handovers, informing the customer, resolving and notes."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import DomainError
 from aftersales.forms import form_errors_message
+from aftersales.pagination import BoundedPaginator
 from aftersales.views import staff_required
 from customers import selectors as archive_selectors
 from tickets import entitlement, workflow
@@ -53,7 +53,7 @@ def ticket_list(request):
     filterset = TicketFilterSet(request.GET, queryset=tickets)
     if filterset.is_valid():
         tickets = filterset.qs
-    page = Paginator(tickets.order_by(*QUEUE_SORTS[sort]), 25).get_page(
+    page = BoundedPaginator(tickets.order_by(*QUEUE_SORTS[sort]), 25).get_page(
         request.GET.get("page")
     )
     keep = request.GET.copy()

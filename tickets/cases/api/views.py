@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -13,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.api import IsStaffMember
+from aftersales.permissions import unit_scope
 from customers import selectors as archive_selectors
 from tickets.cases import selectors, services
 from tickets.cases.api.serializers import (
@@ -227,16 +229,15 @@ class HandoverViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Handover.objects.none()
-        return (
-            Handover.objects.filter(
-                ticket__in=Ticket.objects.visible_to(self.request.user)
-            )
-            | Handover.objects.filter(to_user=self.request.user)
-            | Handover.objects.filter(to_unit__in=self.request.user.units.all())
+        user = self.request.user
+        return Handover.objects.filter(
+            Q(ticket_id__in=Ticket.objects.visible_to(user).values("pk"))
+            | Q(to_user=user)
+            | Q(to_unit_id__in=unit_scope(user).member_ids)
         )
 
     def get_object(self):
-        return get_object_or_404(self.get_queryset().distinct(), pk=self.kwargs["pk"])
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     @extend_schema(request=None, responses={200: HandoverSerializer})
     @action(detail=True, methods=["post"])
