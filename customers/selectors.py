@@ -7,7 +7,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -27,17 +37,24 @@ from customers.models import (
 )
 
 
-def _search_condition(q: str) -> Q:
-    """Match a name (prefix or part), a phone in any format (exact E.164, or the start of
-    the national number), an e-mail, a serial number or an invoice number."""
+def _search_ids(q: str) -> QuerySet:
+    """The ids of the customers matching `q`: a name (prefix or part), a phone in any
+    format (exact E.164, or the start of the national number), an e-mail, a serial number
+    or an invoice number. One UNION of index lookups, one per kind, never an OR across
+    joined tables (which reads every customer)."""
     text = q.strip()
-    condition = Q(search_name__startswith=text.casefold()) | Q(name__icontains=text)
+    customers = Customer.objects.order_by()
+    branches = [
+        customers.filter(search_name__startswith=text.casefold()).values("pk"),
+        customers.name_contains(text).values("pk"),
+    ]
+    phones = CustomerPhone.objects.order_by()
     try:
         e164, _national = phone_numbers.normalise(text)
     except phone_numbers.InvalidPhone:
         e164 = None
     if e164:
-        condition |= Q(phones__number=e164)
+        branches.append(phones.filter(number=e164).values("customer_id"))
     digits = phone_numbers.digits_of(text)
     if (
         len(digits) >= 4
@@ -45,15 +62,20 @@ def _search_condition(q: str) -> Q:
     ):
         # The national number is stored without country code and trunk 0 (021… → 21…).
         national = digits.lstrip("0")
-        if text.strip().startswith(("+", "00")):
+        if text.startswith(("+", "00")):
             national = national.removeprefix("86")
-        condition |= Q(phones__national__startswith=national)
+        branches.append(
+            phones.filter(national__startswith=national).values("customer_id")
+        )
     if "@" in text:
-        condition |= Q(email__iexact=text)
-    condition |= Q(products__serial__iexact=text) | Q(
-        products__invoice_number__iexact=text
-    )
-    return condition
+        branches.append(customers.filter(email__iexact=text).values("pk"))
+    products = OwnedProduct.objects.order_by()
+    branches += [
+        products.filter(serial__iexact=text).values("customer_id"),
+        products.filter(invoice_number__iexact=text).values("customer_id"),
+    ]
+    first, *others = branches
+    return first.union(*others)
 
 
 def customer_list(
@@ -63,8 +85,7 @@ def customer_list(
     (a constant number of queries)."""
     customers = Customer.objects.visible_to(user).active()
     if q.strip():
-        ids = Customer.objects.filter(_search_condition(q)).values("pk")
-        customers = customers.filter(pk__in=ids)
+        customers = customers.filter(pk__in=_search_ids(q))
     for name, value in (filters or {}).items():
         if value not in (None, ""):
             customers = customers.filter(**{name: value})
@@ -76,7 +97,20 @@ def customer_list(
             ),
             "tags",
         )
-        .annotate(product_count=Count("products", distinct=True))
+        # A correlated count per row of the page, not a join and GROUP BY of the scope.
+        .annotate(
+            product_count=Coalesce(
+                Subquery(
+                    OwnedProduct.objects.filter(customer=OuterRef("pk"))
+                    .order_by()
+                    .values("customer")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+        )
         .order_by("search_name", "pk")
     )
 
