@@ -302,7 +302,7 @@ def _render(text, params) -> str:
     return str(text) % {name: str(value) for name, value in params.items()}
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
     """`notify` for many people at once, with the same rules: each text rendered in its
     recipient's language, at most one notification per key (a key already used, or used
@@ -419,7 +419,7 @@ def outbox_enqueue(
 OUTBOX_DIRECT_DELIVERIES = 20
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def outbox_enqueue_many(messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
     """`outbox_enqueue` for many unsaved messages in one statement (once per key). The first
     `OUTBOX_DIRECT_DELIVERIES` are delivered after commit, each by its task; the others

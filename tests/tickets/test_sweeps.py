@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aftersales.exceptions import InvalidTransition, StaleObject
-from aftersales.models import JobRun, Notification, User
+from aftersales.models import JobRun, Notification, OutboxMessage, User
 from standards import services as standard_services
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.customers.factories import customer
@@ -251,6 +252,109 @@ def test_sla_sweep_skips_closed_and_no_sla_cases(clock, standard, people, agent_
     assert (level(no_sla), level(cancelled)) == (0, 0)
 
 
+# --- At scale: a bounded number of queries, the same results as the service path -----------------
+
+
+def copies(ticket: Ticket, count: int, *, first: int) -> list[int]:
+    """`count` rows identical to `ticket` (clocks, owners, unit, standard) but their number,
+    bulk-inserted: the service path would take minutes for a thousand cases."""
+    row = Ticket.objects.filter(pk=ticket.pk).values()[0]
+    del row["id"], row["number"]
+    numbers = [f"BULK-{first + n:06d}" for n in range(count)]
+    Ticket.objects.bulk_create(Ticket(**row, number=number) for number in numbers)
+    return list(Ticket.objects.filter(number__in=numbers).values_list("pk", flat=True))
+
+
+def outcomes(ticket_ids) -> dict[int, tuple]:
+    """Per case: its SLA events (type, key and data, the case's id as #), the people
+    notified of each (kind, username, title with the case's number as #), its level."""
+    tickets = dict(Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "number"))
+    events: dict[int, list] = {pk: [] for pk in tickets}
+    for ticket_id, type_, key, data in TicketEvent.objects.filter(
+        ticket_id__in=ticket_ids, key__startswith="sla:"
+    ).values_list("ticket_id", "type", "key", "data"):
+        events[ticket_id].append((type_, key.replace(f":{ticket_id}:", ":#:"), data))
+    alerts: dict[int, list] = {pk: [] for pk in tickets}
+    for key, kind, username, title in Notification.objects.filter(
+        key__startswith="sla:"
+    ).values_list("key", "kind", "recipient__username", "title"):
+        ticket_id = int(key.split(":")[1])
+        if ticket_id in alerts:
+            number = tickets[ticket_id]
+            alerts[ticket_id].append((kind, username, title.replace(number, "#")))
+    levels = dict(
+        Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "escalation_level")
+    )
+    return {pk: (sorted(events[pk]), sorted(alerts[pk]), levels[pk]) for pk in tickets}
+
+
+def test_a_sla_sweep_of_1000_due_cases_costs_the_queries_of_10_and_acts_as_for_one(
+    clock, standard, people, agent_user
+):
+    # given: a consultation opened through the services, and copies of it
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    model = open_ticket(actor=agent_user, customer=zhang, type="consultation")
+    at = NOW + 30 * H  # acknowledge and first contact (24 h) warned and breached
+    copies(model, 9, first=0)
+
+    with CaptureQueriesContext(connection) as ten:
+        assert sweep.sla_sweep(now=at) == 10 * 4
+
+    thousand_ids = set(copies(model, 1000, first=9))
+    with CaptureQueriesContext(connection) as thousand:
+        assert sweep.sla_sweep(now=at) == 1000 * 4
+
+    # then: the same statements for 10 and for 1,000 (none per case)
+    assert len(thousand) == len(ten)
+    # the job run (2), one query per clock (4), and for each of the two due clocks one
+    # batch: its savepoint (2, as the test runs in a transaction), the events, the levels,
+    # the supervisors, the people, the notifications and their e-mails (6)
+    assert len(ten) == 2 + 4 + 2 * (2 + 6)
+    # and every copy got exactly what the service-made case got
+    every = outcomes(thousand_ids | {model.pk})
+    expected = every.pop(model.pk)
+    assert expected[0] == [
+        (f"sla_{kind}", f"sla:#:{clock}:{step}", {"clock": clock, "step": step})
+        for kind, step in [("breached", "breach"), ("warning", "warning")]
+        for clock in ("acknowledge", "first_contact")
+    ]
+    # the owner is warned; the owner and the hotline's supervisors are told of the breach
+    assert [(kind, who) for kind, who, _title in expected[1]] == [
+        ("sla_breached", "chen"), ("sla_breached", "chen"),
+        ("sla_breached", "li"), ("sla_breached", "li"),
+        ("sla_breached", "sun"), ("sla_breached", "sun"),
+        ("sla_warning", "li"), ("sla_warning", "li"),
+    ]  # fmt: skip
+    assert ("sla_warning", "li", "#: the acknowledgement time is 80% used") in expected[
+        1
+    ]
+    assert expected[2] == 1
+    assert all(outcome == expected for outcome in every.values())
+    # one e-mail copy per breach notification (warnings stay in the app)
+    assert OutboxMessage.objects.count() == 1010 * 6
+    assert TicketEvent.objects.filter(key__startswith="sla:").count() == 1010 * 4
+
+    # and a minute later nothing is read again
+    with CaptureQueriesContext(connection) as idle:
+        assert sweep.sla_sweep(now=at + timedelta(minutes=1)) == 0
+    assert len(idle) == 2 + 4
+
+
+def test_the_sla_sweep_works_in_batches(
+    clock, standard, people, agent_user, monkeypatch
+):
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+    model = open_ticket(actor=agent_user, customer=zhang, type="consultation")
+    ids = {*copies(model, 24, first=0), model.pk}
+    monkeypatch.setattr(sweep, "SWEEP_BATCH", 10)
+
+    assert sweep.sla_sweep(now=NOW + 30 * H) == 25 * 4
+
+    every = outcomes(ids)
+    assert len({repr(outcome) for outcome in every.values()}) == 1
+    assert len(every[model.pk][1]) == 8
+
+
 # --- The handover sweep ---------------------------------------------------------------------------
 
 
@@ -306,6 +410,35 @@ def test_handover_sweep_ignores_decided_handovers(pending_handover, technician_u
 
     assert Handover.objects.get(pk=pending_handover.pk).status == "accepted"
     assert notified("handover_expired") == []
+
+
+def test_a_handover_sweep_costs_the_same_queries_for_2_and_12_handovers(
+    standard, people, agent_user, technician_user, unit_tree
+):
+    zhang = customer(actor=agent_user, name="Zhang Wei")
+
+    def handovers(count: int, *, commitment: bool) -> None:
+        for n in range(count):
+            ticket = open_ticket(actor=agent_user, customer=zhang, title=f"Case {n}")
+            handover = services.handover_request(
+                ticket=ticket, actor=agent_user, to_unit=unit_tree["ws"],
+                reason="Diagnosis", commitment="diagnose in 48 h", commitment_hours=48,
+            )  # fmt: skip
+            if commitment:
+                services.handover_accept(handover=handover, actor=technician_user)
+
+    handovers(2, commitment=False)
+    handovers(2, commitment=True)
+    with CaptureQueriesContext(connection) as few:
+        assert sweep.handover_sweep(now=NOW + 49 * H) == 4
+    handovers(12, commitment=False)
+    handovers(12, commitment=True)
+    with CaptureQueriesContext(connection) as more:
+        assert sweep.handover_sweep(now=NOW + 49 * H) == 24
+
+    assert len(more) == len(few)
+    assert Notification.objects.filter(kind="handover_expired").count() == 14 * 3
+    assert Notification.objects.filter(kind="commitment_missed").count() == 14 * 3
 
 
 def test_an_expired_handover_frees_the_case_for_a_new_one(pending_handover, agent_user):
@@ -390,6 +523,85 @@ def test_two_concurrent_sla_sweeps_record_each_step_exactly_once(unit_tree):
         == 3
     )
     assert JobRun.objects.filter(name="sla_sweep", status="succeeded").count() == 2
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sla_sweeps_over_many_cases_in_batches_alert_exactly_once(
+    unit_tree, monkeypatch
+):
+    # given: 300 cases 30 h old (acknowledge and first contact warned and breached), swept
+    # in batches of 40 so that the two sweeps race batch by batch
+    standard_services.legal_rule_sets_seed()
+    agent = UserFactory(username="li", roles=["agent"], units=[unit_tree["hot"]])
+    manager = UserFactory(username="wang", roles=["manager"], units=[unit_tree["co"]])
+    author = UserFactory(roles=["quality_manager"], units=[unit_tree["co"]])
+    UserFactory(username="zhou", roles=["supervisor"], supervises=[unit_tree["hot"]])
+    with time_machine.travel(NOW, tick=False):
+        service_standard(author=author, approver=manager, owner_unit=unit_tree["co"])
+        zhang = customer(actor=agent, name="Zhang Wei")
+        model = open_ticket(actor=agent, customer=zhang, type="consultation")
+        ids = {*copies(model, 299, first=0), model.pk}
+    monkeypatch.setattr(sweep, "SWEEP_BATCH", 40)
+    later = NOW + 30 * H
+
+    # when
+    results = run_in_threads(
+        lambda: sweep.sla_sweep(now=later), lambda: sweep.sla_sweep(now=later)
+    )
+
+    # then: every step once, recorded by one of the two, and alerted once
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    assert sum(results) == 300 * 4
+    assert TicketEvent.objects.filter(key__startswith="sla:").count() == 300 * 4
+    # warning: li; breach: li and zhou (twice each: two clocks)
+    assert Notification.objects.filter(key__startswith="sla:").count() == 300 * 6
+    assert OutboxMessage.objects.count() == 300 * 4
+    every = outcomes(ids)
+    assert len({repr(outcome) for outcome in every.values()}) == 1
+    assert set(Ticket.objects.values_list("escalation_level", flat=True)) == {1}
+    assert JobRun.objects.filter(name="sla_sweep", status="succeeded").count() == 2
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_handover_sweeps_expire_each_handover_exactly_once(unit_tree):
+    # given: 12 handovers to the workshop, none accepted in its 4 hours
+    standard_services.legal_rule_sets_seed()
+    agent = UserFactory(username="li", roles=["agent"], units=[unit_tree["hot"]])
+    manager = UserFactory(username="wang", roles=["manager"], units=[unit_tree["co"]])
+    author = UserFactory(roles=["quality_manager"], units=[unit_tree["co"]])
+    UserFactory(username="zhou", roles=["supervisor"], supervises=[unit_tree["ws"]])
+    with time_machine.travel(NOW, tick=False):
+        service_standard(author=author, approver=manager, owner_unit=unit_tree["co"])
+        zhang = customer(actor=agent, name="Zhang Wei")
+        for n in range(12):
+            ticket = open_ticket(actor=agent, customer=zhang, title=f"Case {n}")
+            services.handover_request(
+                ticket=ticket, actor=agent, to_unit=unit_tree["ws"], reason="Diagnosis"
+            )
+    later = NOW + 5 * H
+
+    # when
+    results = run_in_threads(
+        lambda: sweep.handover_sweep(now=later), lambda: sweep.handover_sweep(now=later)
+    )
+
+    # then
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    assert sum(results) == 12
+    assert set(Handover.objects.values_list("status", flat=True)) == {"expired"}
+    assert TicketEvent.objects.filter(key__startswith="handover-expired:").count() == 12
+    assert set(
+        Notification.objects.filter(kind="handover_expired").values_list(
+            "recipient__username", flat=True
+        )
+    ) == {"li", "zhou"}
+    assert Notification.objects.filter(kind="handover_expired").count() == 12 * 2
 
 
 @ON_POSTGRESQL

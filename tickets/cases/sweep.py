@@ -80,11 +80,11 @@ def _url(number: str) -> str:
     return Ticket(number=number).get_absolute_url()
 
 
-def _batches(queryset: QuerySet, size: int = SWEEP_BATCH) -> Iterator[list[tuple]]:
+def _batches(queryset: QuerySet) -> Iterator[list[tuple]]:
     """The rows of `queryset` (values_list, primary key first, ordered by it) in batches,
     by keyset: each batch is one query (one row more than the batch says whether another
     follows), and a row handled meanwhile is never read twice."""
-    last = 0
+    size, last = SWEEP_BATCH, 0
     while True:
         rows = list(queryset.filter(pk__gt=last)[: size + 1])
         if rows[:size]:
@@ -282,6 +282,7 @@ def _raise_levels(levels: dict[int, int]) -> None:
     Ticket.objects.filter(raise_).update(
         escalation_level=Case(
             *(When(pk__in=pks, then=Value(level)) for level, pks in by_level.items()),
+            default=F("escalation_level"),
             output_field=IntegerField(),
         )
     )
