@@ -14,7 +14,7 @@ help:
 	@echo "make run    set up and start Aftersales on http://127.0.0.1:$(PORT)/ (PORT=N to change)"
 	@echo "make test   set up and run the whole test suite (browser tests included)"
 	@echo "make lint   ruff check + ruff format --check + migrations check"
-	@echo "make bench  run the benchmarks"
+	@echo "make bench  build a data set of SCALE cases (default 2000) and measure it over HTTP"
 	@echo "make messages  refresh and compile the zh_Hans translations (needs gettext)"
 
 check-python:
@@ -60,8 +60,12 @@ messages: venv-dev
 	DJANGO_SETTINGS_MODULE=aftersales.settings_test $(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "var/*" -i "staticfiles/*"
 	DJANGO_SETTINGS_MODULE=aftersales.settings_test $(PY) manage.py compilemessages -l zh_Hans --ignore=".venv/*"
 
+# Builds (or reuses) a data set of SCALE cases in a database of its own and measures every
+# work unit over HTTP (gunicorn + wrk); DATABASE_URL=postgres://… for PostgreSQL,
+# BENCH_ARGS="--rebuild --seconds 10" and more: see bench/README.md.
+SCALE ?= 2000
 bench: venv-dev
-	DJANGO_SETTINGS_MODULE=aftersales.settings_test $(PY) -m bench
+	$(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf var/celery var/test-outbox staticfiles .pytest_cache
