@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aftersales import permissions
 from aftersales.forms import apply_validation_errors
+from aftersales.pagination import BoundedPaginator
 from aftersales.views import staff_required
 from customers import selectors, services, validity
 from customers.filters import CustomerFilterSet
@@ -49,9 +50,9 @@ def customer_list(request):
     filterset = CustomerFilterSet(request.GET, queryset=customers)
     if filterset.is_valid():
         customers = filterset.qs
-    page = Paginator(customers.order_by("search_name", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = BoundedPaginator(
+        customers.order_by("search_name", "pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     template = "customers/customer_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"

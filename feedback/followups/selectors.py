@@ -8,7 +8,6 @@ from datetime import datetime
 
 from django.db.models import (
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -21,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from aftersales.models import User
-from customers.models import CustomerPhone, OwnedProduct
+from customers.models import Customer, CustomerPhone, OwnedProduct
 from feedback.models import FollowUp, FollowUpAttempt, Questionnaire
 from tickets.models import FieldVisit, Handover, Repair, Ticket, TicketEvent
 from tickets.workflow import TicketAction
@@ -29,6 +28,7 @@ from tickets.workflow import TicketAction
 S = FollowUp.Status
 # Worklist views (the tabs of /followups/).
 VIEWS = ("due", "mine", "team", "upcoming", "attention", "done", "all")
+CASE_NUMBER_TEXT = re.compile(r"[A-Za-z0-9-]+")
 
 
 def _count(queryset: QuerySet) -> Subquery:
@@ -50,15 +50,10 @@ def _with_worklist_data(followups: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
     customer with a phone number and an archive summary (products, cases), the
     questionnaire (call script), the assignee, and the attempts."""
     return (
-        followups.select_related(
-            "ticket__first_owner",
-            "customer",
-            "questionnaire",
-            "assigned_to",
-            "unit",
-            "supervisor_note_by",
-            "completed_by",
-        )
+        # The people are prefetched, not joined: with seven joins PostgreSQL stops
+        # reordering them (join_collapse_limit) and would join every task before the
+        # search's semi-join narrows them.
+        followups.select_related("ticket", "customer", "questionnaire", "unit")
         .annotate(
             phone=Subquery(
                 CustomerPhone.objects.filter(customer=OuterRef("customer"))
@@ -71,30 +66,55 @@ def _with_worklist_data(followups: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
             case_count=_count(Ticket.objects.filter(customer=OuterRef("customer"))),
         )
         .prefetch_related(
+            "ticket__first_owner",
+            "assigned_to",
+            "supervisor_note_by",
+            "completed_by",
             Prefetch(
                 "attempts",
                 queryset=FollowUpAttempt.objects.select_related("by").order_by(
                     "at", "pk"
                 ),
-            )
+            ),
         )
     )
 
 
 def _search(followups: QuerySet[FollowUp], q: str) -> QuerySet[FollowUp]:
-    """Case number, customer name, or (four digits or more) a phone number."""
+    """Case number, customer name, or (four digits or more) a phone number: a UNION of
+    the tasks of the matching cases and customers, each looked up by its index (trigram
+    on PostgreSQL), not an OR over the tasks joined to every case and customer."""
     q = q.strip()
-    condition = Q(ticket__number__icontains=q) | Q(
-        customer__search_name__contains=q.casefold()
-    )
+    tasks = FollowUp.objects.order_by()
+    customers = Customer.objects.order_by()
+    branches = [
+        tasks.filter(
+            customer__in=customers.filter(search_name__startswith=q.casefold())
+            .values("pk")
+            .union(customers.name_contains(q).values("pk"))
+        ).values("pk"),
+    ]
+    if CASE_NUMBER_TEXT.fullmatch(q):
+        # Case numbers are letters, digits and dashes (T20260302-00042): any other
+        # text cannot be part of one, and a trigram index cannot serve it.
+        branches.append(
+            tasks.filter(
+                ticket__in=Ticket.objects.order_by()
+                .filter(number__icontains=q)
+                .values("pk")
+            ).values("pk")
+        )
     digits = re.sub(r"\D", "", q)
     if len(digits) >= 4:
-        condition |= Exists(
-            CustomerPhone.objects.filter(
-                customer=OuterRef("customer"), number__contains=digits[-11:]
-            )
+        branches.append(
+            tasks.filter(
+                customer__in=CustomerPhone.objects.order_by()
+                .filter(number__contains=digits[-11:])
+                .values("customer_id")
+            ).values("pk")
         )
-    return followups.filter(condition)
+    first, *others = branches
+    return followups.filter(pk__in=first.union(*others))
 
 
 def followup_list(

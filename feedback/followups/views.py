@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 from aftersales import permissions
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
+from aftersales.pagination import BoundedPaginator
 from aftersales.roles import Role
 from aftersales.views import staff_required
 from feedback.followups import selectors, services
@@ -107,7 +107,7 @@ def followup_list(request):
     filterset = WorklistFilterSet(request.GET, queryset=followups, request=request)
     if filterset.is_valid():
         followups = filterset.qs
-    page = Paginator(followups, 25).get_page(request.GET.get("page"))
+    page = BoundedPaginator(followups, 25).get_page(request.GET.get("page"))
     for followup in page:
         _prepare(followup, request.user, now)
     keep = request.GET.copy()

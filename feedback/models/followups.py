@@ -118,18 +118,19 @@ class FollowUpQuerySet(models.QuerySet):
         )
 
     def _seen_by_staff(self, user) -> FollowUpQuerySet:
-        """A follow-up agent's team's and own tasks; a supervisor's subtrees' tasks."""
+        """A follow-up agent's team's and own tasks; a supervisor's subtrees' tasks. Each
+        test is a column test or a semi-join on the few units (no join that repeats a
+        task per team member, so no DISTINCT)."""
         condition = Q(pk__in=[])
         if user.has_role(Role.FOLLOWUP_AGENT):
-            condition |= Q(assigned_to=user) | Q(unit__members=user)
+            condition |= Q(assigned_to=user) | Q(unit__in=user.units.values("pk"))
         if user.has_role(Role.SUPERVISOR):
+            subtrees = Q(pk__in=[])
             for path in supervised_unit_paths(user):
-                condition |= Q(unit__path__startswith=path) | Q(
-                    ticket__unit__path__startswith=path
-                )
-        return self.filter(
-            pk__in=models.Subquery(self.model.objects.filter(condition).values("pk"))
-        )
+                subtrees |= Q(path__startswith=path)
+            units = Unit.objects.filter(subtrees).values("pk")
+            condition |= Q(unit__in=units) | Q(ticket__unit__in=units)
+        return self.filter(condition)
 
 
 class FollowUp(models.Model):
@@ -381,6 +382,22 @@ class FollowUp(models.Model):
             ),
             models.Index(
                 fields=["assigned_to", "status"], name="followup_assignee_idx"
+            ),
+            # The worklist's order (what is due first), for all tasks and, partial, for
+            # the open ones (due, mine, my teams, upcoming): a page is read in index
+            # order, never sorted out of the whole table.
+            models.Index(
+                fields=["next_attempt_at", "due_at", "id"], name="followup_worklist_idx"
+            ),
+            models.Index(
+                fields=["next_attempt_at", "due_at", "id"],
+                condition=Q(status__in=["scheduled", "due", "in_progress"]),
+                name="followup_open_worklist_idx",
+            ),
+            models.Index(
+                fields=["-completed_at", "-id"],
+                condition=Q(status="completed"),
+                name="followup_done_idx",
             ),
         ]
 
