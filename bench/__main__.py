@@ -207,8 +207,10 @@ def run(args, marker: dict) -> dict:
     _say(
         f"gunicorn on 127.0.0.1:{server.port}, load: {tool}, {args.seconds:g} s per unit"
     )
+    load_average = {"start": os.getloadavg()}
     server.start()
     results: list[dict] = []
+    bare_end = None
     memory = {"before_mb": server.worker_rss_mb()}
     try:
         auth: dict[tuple[str, str], dict[str, str]] = {}
@@ -272,6 +274,13 @@ def run(args, marker: dict) -> dict:
                 f"{(f'{ratio * 100:.2f} %' if ratio is not None else '-'):>8}  "
                 f"{entry['result']}"
             )
+        # The baseline again, after the units: how much the machine's load moved meanwhile.
+        bare_end = load.run_load(
+            server.port, "/bench/bare/", tool=tool, seconds=args.seconds,
+            connections=args.connections,
+        )  # fmt: skip
+        _say(f"{'bare view again (at the end)':<38} {bare_end.median_ms:>8.1f} "
+             f"{bare_end.p95_ms:>8.1f} {bare_end.p99_ms:>8.1f} {bare_end.rps:>8.1f}")  # fmt: skip
         memory["after_mb"] = server.worker_rss_mb()
     finally:
         server.stop()
@@ -308,6 +317,10 @@ def run(args, marker: dict) -> dict:
                    "load_tool": tool, "seconds_per_unit": args.seconds,
                    "connections": args.connections},
         "units": results,
+        "bare_view_at_end": bare_end.__dict__ | {"rps": round(bare_end.rps, 1)}
+        if bare_end
+        else None,
+        "load_average": load_average | {"end": os.getloadavg()},
         "memory": {"before_mb": list(memory["before_mb"].values()),
                    "after_mb": list(memory.get("after_mb", {}).values())},
         "in_process": timings,
