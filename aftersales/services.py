@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,10 +114,13 @@ def bulk_insert_once(objs: Sequence[models.Model], *, unique: str = "key") -> li
     meta = objs[0]._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     key_field = meta.get_field(unique)
+    columns = [(field, field.column, _json_converter(field)) for field in fields]
     rows = [
         {
-            field.column: _json_column(field, field.pre_save(obj, add=True))
-            for field in fields
+            column: None
+            if (value := field.pre_save(obj, True)) is None
+            else convert(value)
+            for field, column, convert in columns
         }
         for obj in objs
     ]
@@ -160,15 +163,20 @@ def bulk_insert_once(objs: Sequence[models.Model], *, unique: str = "key") -> li
     return won
 
 
-def _json_column(field: models.Field, value: Any) -> Any:
-    """A column value as the database reads it back from the JSON of bulk_insert_once."""
-    if value is None or field.get_internal_type() == "JSONField":
-        return value
+def _json_converter(field: models.Field) -> Callable[[Any], Any]:
+    """How a column value (not None) travels in the JSON of bulk_insert_once: as the
+    database reads it back (decided once per column, not once per value)."""
+    if field.get_internal_type() == "JSONField":
+        return lambda value: value
     if isinstance(field, models.DateTimeField):
         if connection.vendor == "sqlite":
-            return connection.ops.adapt_datetimefield_value(value)
-        return value.isoformat()
-    return field.get_db_prep_save(value, connection)
+            return connection.ops.adapt_datetimefield_value
+        return datetime.isoformat
+    if field.get_internal_type() in {"CharField", "TextField", "EmailField"}:
+        return str
+    return (
+        field.get_prep_value
+    )  # numbers, booleans, keys: JSON carries them as they are
 
 
 def _pg_cast(field: models.Field) -> str:
@@ -296,10 +304,21 @@ class NotificationDraft:
     email: bool = False
 
 
-def _render(text, params) -> str:
+class _Translated(dict):
+    """str() of lazy texts, each translated once (in the active language)."""
+
+    def __call__(self, value) -> str:
+        if isinstance(value, str):
+            return value
+        if id(value) not in self:
+            self[id(value)] = str(value)
+        return self[id(value)]
+
+
+def _render(text, params, as_text=str) -> str:
     if not params:
-        return str(text)
-    return str(text) % {name: str(value) for name, value in params.items()}
+        return as_text(text)
+    return as_text(text) % {name: as_text(value) for name, value in params.items()}
 
 
 @transaction.atomic(savepoint=False)
@@ -315,11 +334,12 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
         by_language.setdefault(draft.recipient.language, []).append(draft)
     texts: dict[str, tuple[str, str]] = {}
     for language, group in by_language.items():
+        as_text = _Translated()  # each lazy text once per language
         with translation.override(language):
             for draft in group:
                 texts[draft.key] = (
-                    _render(draft.title, draft.title_params),
-                    _render(draft.body, draft.body_params),
+                    _render(draft.title, draft.title_params, as_text),
+                    _render(draft.body, draft.body_params, as_text),
                 )
     created = bulk_insert_once(
         [
@@ -337,13 +357,14 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
     wanted = {
         draft.key: draft for draft in drafts if draft.email and draft.recipient.email
     }
-    messages = []
+    messages: list[OutboxMessage] = []
+    memo: dict = {}
     for notification in created:
         draft = wanted.get(notification.key)
         if draft is None:
             continue
         subject, message = _notification_email(
-            draft.recipient, *texts[draft.key], draft.url
+            draft.recipient, *texts[draft.key], draft.url, memo=memo
         )
         messages.append(
             OutboxMessage(
@@ -359,10 +380,44 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
 
 
 def _notification_email(
-    recipient: User, title_text: str, body_text: str, url: str
+    recipient: User,
+    title_text: str,
+    body_text: str,
+    url: str,
+    *,
+    memo: dict | None = None,
 ) -> tuple[str, str]:
     """The subject and text of the e-mail copy of a notification, in the recipient's
-    language."""
+    language. With a `memo` (a dict kept across calls), the template is rendered once per
+    recipient (and whether there is a body and a link) with markers where the title, body
+    and link go, which are then replaced: the same text, for a sweep's thousands."""
+    if memo is None:
+        return _notification_email_rendered(recipient, title_text, body_text, url)
+    key = (recipient.pk, recipient.language, recipient.name, bool(body_text), bool(url))
+    if key not in memo:
+        memo[key] = _notification_email_rendered(
+            recipient,
+            _MARK_TITLE,
+            _MARK_BODY if body_text else "",
+            _MARK_URL if url else "",
+        )
+    subject, message = memo[key]
+    for mark, text in (
+        (_MARK_TITLE, title_text),
+        (_MARK_BODY, body_text),
+        (_MARK_URL, url),
+    ):
+        subject, message = subject.replace(mark, text), message.replace(mark, text)
+    return subject, message
+
+
+# Markers of the memoised e-mail text (never in a title, a body or a link).
+_MARK_TITLE, _MARK_BODY, _MARK_URL = "\x00title\x00", "\x00body\x00", "\x00url\x00"
+
+
+def _notification_email_rendered(
+    recipient: User, title_text: str, body_text: str, url: str
+) -> tuple[str, str]:
     with translation.override(recipient.language):
         link = f"{settings.AFTERSALES_BASE_URL.rstrip('/')}{url}" if url else ""
         message = render_to_string(

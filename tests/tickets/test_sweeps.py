@@ -16,11 +16,13 @@ from django.test.utils import CaptureQueriesContext
 
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import JobRun, Notification, OutboxMessage, User
+from aftersales.services import notify
 from standards import services as standard_services
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.customers.factories import customer
 from tests.tickets.factories import act, open_ticket, service_standard
 from tickets.cases import services, sweep
+from tickets.cases.services import CLOCK_LABELS
 from tickets.models import Handover, Ticket, TicketEvent
 from tickets.workflow import TicketAction, TicketStatus
 
@@ -306,10 +308,11 @@ def test_a_sla_sweep_of_1000_due_cases_costs_the_queries_of_10_and_acts_as_for_o
 
     # then: the same statements for 10 and for 1,000 (none per case)
     assert len(thousand) == len(ten)
-    # the job run (2), one query per clock (4), and for each of the two due clocks one
-    # batch: its savepoint (2, as the test runs in a transaction), the events, the levels,
-    # the supervisors, the people, the notifications and their e-mails (6)
-    assert len(ten) == 2 + 4 + 2 * (2 + 6)
+    # the job run (2), the ids of the due cases of each clock (4), and for each of the
+    # two due clocks one batch: its savepoint (2, as the test runs in a transaction), its
+    # cases, the events, the levels, the supervisors, the people, the notifications and
+    # their e-mails (7)
+    assert len(ten) == 2 + 4 + 2 * (2 + 7)
     # and every copy got exactly what the service-made case got
     every = outcomes(thousand_ids | {model.pk})
     expected = every.pop(model.pk)
@@ -338,6 +341,35 @@ def test_a_sla_sweep_of_1000_due_cases_costs_the_queries_of_10_and_acts_as_for_o
     with CaptureQueriesContext(connection) as idle:
         assert sweep.sla_sweep(now=at + timedelta(minutes=1)) == 0
     assert len(idle) == 2 + 4
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_sweeps_e_mails_are_the_ones_notify_writes(workshop_case, language):
+    User.objects.filter(username="chen").update(language=language)
+    sweep.sla_sweep(now=NOW + 168 * H)
+    chen = User.objects.get(username="chen")
+    key = f"sla:{workshop_case.pk}:resolve:breach:{chen.pk}"
+    swept = Notification.objects.get(key=key)
+    by_sweep = OutboxMessage.objects.get(key=f"notification:{swept.pk}")
+
+    by_notify = notify(
+        recipient=chen,
+        kind="sla_breached",
+        key="compare",
+        title=sweep.STEP_TITLE["breach"],
+        title_params={"number": workshop_case.number, "clock": CLOCK_LABELS["resolve"]},
+        url=workshop_case.get_absolute_url(),
+        email=True,
+    )
+
+    assert swept.title == by_notify.title
+    expected = OutboxMessage.objects.get(key=f"notification:{by_notify.pk}")
+    assert (by_sweep.to, by_sweep.subject, by_sweep.body) == (
+        expected.to,
+        expected.subject,
+        expected.body,
+    )
+    assert workshop_case.number in by_sweep.body
 
 
 def test_the_sla_sweep_works_in_batches(

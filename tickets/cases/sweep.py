@@ -25,7 +25,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -80,18 +79,15 @@ def _url(number: str) -> str:
     return Ticket(number=number).get_absolute_url()
 
 
-def _batches(queryset: QuerySet) -> Iterator[list[tuple]]:
-    """The rows of `queryset` (values_list, primary key first, ordered by it) in batches,
-    by keyset: each batch is one query (one row more than the batch says whether another
-    follows), and a row handled meanwhile is never read twice."""
-    size, last = SWEEP_BATCH, 0
-    while True:
-        rows = list(queryset.filter(pk__gt=last)[: size + 1])
-        if rows[:size]:
-            yield rows[:size]
-        if len(rows) <= size:
-            return
-        last = rows[size - 1][0]
+def _batches(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[list[tuple]]:
+    """The rows (`fields`, the primary key first) of `queryset` in batches of
+    `SWEEP_BATCH`, ordered by primary key: first the ids of all rows (no ORDER BY and no
+    LIMIT, which would tempt the planner to walk the primary key of the whole table),
+    then each batch's rows, still matching the conditions, in one query by id."""
+    ids = sorted(queryset.order_by().values_list("pk", flat=True))
+    for start in range(0, len(ids), SWEEP_BATCH):
+        batch = ids[start : start + SWEEP_BATCH]
+        yield sorted(queryset.filter(pk__in=batch).values_list(*fields))
 
 
 @dataclass(frozen=True)
@@ -138,6 +134,7 @@ def _send(alerts: list[_Alert]) -> None:
         for alert in alerts
     }
     users = User.objects.in_bulk(set().union(*recipients.values()))
+    urls = {number: _url(number) for number in {alert.number for alert in alerts}}
     notify_many(
         NotificationDraft(
             recipient=users[person],
@@ -145,7 +142,7 @@ def _send(alerts: list[_Alert]) -> None:
             key=f"{alert.key}:{person}",
             title=alert.title,
             title_params=alert.title_params,
-            url=_url(alert.number),
+            url=urls[alert.number],
             email=alert.kind != "sla_warning",
         )
         for alert in alerts
@@ -157,23 +154,25 @@ def _send(alerts: list[_Alert]) -> None:
 
 
 def _sla_due(clock: str, *, now: datetime) -> QuerySet:
-    """The open, running cases with a step of `clock` reached at `now` and not recorded:
-    the warning once the stored 80 % point has come, the breach at the due time, the
-    managers' step at twice the time (`now - due >= due - created`, the rule of
-    sla.escalation_steps). A case whose reached steps are all recorded is not read, so a
-    minute with nothing new costs one query per clock."""
+    """The open, running cases whose `clock` has reached a step at `now` that is not
+    recorded. The highest step reached is worked out in SQL (the managers' step at twice
+    the time: `now - due >= due - created`, the rule of sla.escalation_steps; the breach at
+    the due time; else the warning, past the stored 80 % point) and only its key is looked
+    up: a step is recorded together with every step below it (in one statement, and the
+    sweep before this one wrote them in ascending order), so its key stands for all of them.
+    A case whose steps are all recorded is read by no one, so a minute with nothing new
+    costs one query per clock, and one index probe per case at risk."""
     due, warn, done = f"{clock}_due_at", f"{clock}_warn_at", CLOCK_DONE_FIELDS[clock]
-
-    def missing(step: str) -> Q:
-        key = Concat(
+    last_step_taken = TicketEvent.objects.filter(
+        key=Concat(
             Value("sla:"),
             Cast(OuterRef("pk"), CharField()),
-            Value(f":{clock}:{step}"),
+            Value(f":{clock}:"),
+            OuterRef("last_step"),
             OuterRef("round_suffix"),
             output_field=CharField(),
         )
-        return ~Q(Exists(TicketEvent.objects.filter(key=key)))
-
+    )
     return (
         Ticket.objects.filter(status__in=workflow.OPEN_STATES, has_sla=True)
         .exclude(status__in=workflow.PAUSED_STATES)
@@ -195,26 +194,33 @@ def _sla_due(clock: str, *, now: datetime) -> QuerySet:
                 output_field=DurationField(),
             ),
         )
-        .filter(
-            missing("warning")
-            | (Q(**{f"{due}__lte": now}) & missing("breach"))
-            | (
-                Q(**{f"{due}__lte": now, f"{due}__gt": F("created_at")})
-                & Q(span__lte=F("over"))
-                & missing("manager")
+        .alias(
+            last_step=Case(
+                When(
+                    Q(**{f"{due}__lte": now, f"{due}__gt": F("created_at")})
+                    & Q(span__lte=F("over")),
+                    then=Value("manager"),
+                ),
+                When(**{f"{due}__lte": now}, then=Value("breach")),
+                default=Value("warning"),
+                output_field=CharField(),
             )
         )
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "number",
-            "created_at",
-            "reopen_count",
-            "first_owner_id",
-            "handler_id",
-            "unit_id",
-            due,
-        )
+        .exclude(Exists(last_step_taken))
+    )
+
+
+def _sla_fields(clock: str) -> tuple[str, ...]:
+    """The columns the sweep reads of a due case (no model objects)."""
+    return (
+        "pk",
+        "number",
+        "created_at",
+        "reopen_count",
+        "first_owner_id",
+        "handler_id",
+        "unit_id",
+        f"{clock}_due_at",
     )
 
 
@@ -225,7 +231,7 @@ def sla_sweep(*, now: datetime) -> int:
     with two sweeps at once. Returns the number of steps this run recorded."""
     with job_run("sla_sweep") as run:
         for clock in sla.CLOCKS:
-            for rows in _batches(_sla_due(clock, now=now)):
+            for rows in _batches(_sla_due(clock, now=now), _sla_fields(clock)):
                 run.items += _sla_steps(clock, rows, now=now)
     return run.items
 
@@ -269,23 +275,16 @@ def _sla_steps(clock: str, rows: list[tuple], *, now: datetime) -> int:
 
 
 def _raise_levels(levels: dict[int, int]) -> None:
-    """Raise each case's escalation level to the one given (never lower it): one UPDATE."""
+    """Raise each case's escalation level to the one given, never lowering it: one UPDATE
+    per level (two at most)."""
     by_level: dict[int, list[int]] = {}
     for pk, level in levels.items():
         if level:
             by_level.setdefault(level, []).append(pk)
-    if not by_level:
-        return
-    raise_ = Q()
-    for level, pks in by_level.items():
-        raise_ |= Q(pk__in=pks, escalation_level__lt=level)
-    Ticket.objects.filter(raise_).update(
-        escalation_level=Case(
-            *(When(pk__in=pks, then=Value(level)) for level, pks in by_level.items()),
-            default=F("escalation_level"),
-            output_field=IntegerField(),
+    for level, pks in sorted(by_level.items(), reverse=True):
+        Ticket.objects.filter(pk__in=pks, escalation_level__lt=level).update(
+            escalation_level=level
         )
-    )
 
 
 # --- Handovers ---------------------------------------------------------------------------------
@@ -305,54 +304,51 @@ def handover_sweep(*, now: datetime) -> int:
     (domain §6 rule 5); accepted commitments that passed alert the first owner and the
     receiving supervisors (A01). Set-based on stored due times; once per handover."""
     with job_run("handover_sweep") as run:
-        while True:
-            expired = _handovers_expire(now=now)
-            run.items += expired[1]
-            if expired[0] < SWEEP_BATCH:
-                break
+        overdue = Handover.objects.filter(
+            status=Handover.Status.REQUESTED, accept_due_at__lt=now
+        )
+        ids = sorted(overdue.order_by().values_list("pk", flat=True))
+        for start in range(0, len(ids), SWEEP_BATCH):
+            run.items += _handovers_expire(
+                overdue.filter(pk__in=ids[start : start + SWEEP_BATCH]), now=now
+            )
         # A01: an accepted commitment ("diagnose in 48 h") that passed without the case
         # being resolved alerts the first owner and the receiving unit's supervisors, and
         # counts against that unit (the event names it), once per handover.
-        missed = (
-            Handover.objects.filter(
-                status=Handover.Status.ACCEPTED,
-                commitment_due_at__lt=now,
-                ticket__resolved_at__isnull=True,
-                ticket__status__in=workflow.OPEN_STATES,
-            )
-            .exclude(
-                Exists(
-                    TicketEvent.objects.filter(
-                        key=Concat(
-                            Value("commitment-missed:"),
-                            Cast(OuterRef("pk"), CharField()),
-                            output_field=CharField(),
-                        )
+        missed = Handover.objects.filter(
+            status=Handover.Status.ACCEPTED,
+            commitment_due_at__lt=now,
+            ticket__resolved_at__isnull=True,
+            ticket__status__in=workflow.OPEN_STATES,
+        ).exclude(
+            Exists(
+                TicketEvent.objects.filter(
+                    key=Concat(
+                        Value("commitment-missed:"),
+                        Cast(OuterRef("pk"), CharField()),
+                        output_field=CharField(),
                     )
                 )
             )
-            .order_by("pk")
-            .values_list(*HANDOVER_FIELDS, "commitment")
         )
-        for rows in _batches(missed):
+        for rows in _batches(missed, (*HANDOVER_FIELDS, "commitment")):
             run.items += _commitments_missed(rows, now=now)
     return run.items
 
 
 @transaction.atomic
-def _handovers_expire(*, now: datetime) -> tuple[int, int]:
+def _handovers_expire(overdue: QuerySet, *, now: datetime) -> int:
     """Expire one batch of handovers past their acceptance time: locked (a concurrent
     sweep skips them, a concurrent accept waits and then finds them decided), marked
-    expired in one UPDATE, one event each, the receivers alerted. Returns (handovers
-    read, handovers expired)."""
-    rows = list(
-        Handover.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=Handover.Status.REQUESTED, accept_due_at__lt=now)
-        .order_by("pk")
-        .values_list(*HANDOVER_FIELDS)[:SWEEP_BATCH]
+    expired in one UPDATE, one event each, the receivers alerted. Returns how many this
+    call expired."""
+    rows = sorted(
+        overdue.select_for_update(skip_locked=True, of=("self",)).values_list(
+            *HANDOVER_FIELDS
+        )
     )
     if not rows:
-        return 0, 0
+        return 0
     Handover.objects.filter(
         pk__in=[row[0] for row in rows], status=Handover.Status.REQUESTED
     ).update(status=Handover.Status.EXPIRED, decided_at=now)
@@ -377,7 +373,7 @@ def _handovers_expire(*, now: datetime) -> tuple[int, int]:
             if f"handover-expired:{pk}" in recorded
         ]
     )
-    return len(rows), len(recorded)
+    return len(recorded)
 
 
 @transaction.atomic
