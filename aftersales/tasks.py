@@ -1,5 +1,7 @@
 """Celery tasks of the cross-cutting app: deliver outbox messages, re-drive them."""
 
+import time
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -16,3 +18,10 @@ def outbox_deliver_task(message_id: int) -> bool:
 def outbox_sweep_task() -> int:
     """Re-drive unsent outbox messages (beat: every minute)."""
     return services.outbox_sweep(now=timezone.now())
+
+
+@shared_task
+def ping_task() -> float:
+    """Do nothing and answer when it ran (Unix time): shows a worker is alive, and is the
+    no-op the broker benchmark (bench/broker.py) times."""
+    return time.time()
