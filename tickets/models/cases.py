@@ -62,25 +62,53 @@ class TicketQuerySet(models.QuerySet):
 
     def _seen_by_staff(self, user) -> TicketQuerySet:
         """The cases of the staff member's units, their supervised subtrees, and those
-        they own, handle, were handed or follow up. Every part is a column test or an
-        EXISTS semi-join, so a case is never repeated, a count needs no DISTINCT, and the
-        planner may hash a subquery or probe it per row, whichever is cheaper."""
+        they own, handle, were handed or follow up. Every part is a column test or a
+        semi-join, so a case is never repeated and a count needs no DISTINCT.
+
+        The handed-over and followed-up cases are read first (one query each, at most
+        `SEMI_JOIN_LIST_MAX` ids): a short list becomes `id IN (…)`, which the planner
+        combines with the other indexed tests, so a person who sees few cases among a
+        million reads only those. A long list means the person sees many cases (a
+        workshop, the follow-up team): then each part is a per-row EXISTS probe, so a
+        page stops after its rows instead of hashing every handover first."""
         scope = unit_scope(user)
-        handed = Handover.objects.filter(ticket=OuterRef("pk")).filter(
+        handed = Handover.objects.filter(
             Q(to_user=user) | Q(to_unit_id__in=scope.member_ids)
         )
         # The follow-up loop's tasks, reached through the relation (tickets never import it).
         followups = self.model.follow_ups.rel.related_model._base_manager.filter(
-            ticket=OuterRef("pk")
-        ).filter(Q(assigned_to=user) | Q(unit_id__in=scope.member_ids))
+            Q(assigned_to=user) | Q(unit_id__in=scope.member_ids)
+        )
         condition = (
             Q(first_owner=user)
             | Q(handler=user)
             | Q(unit_id__in=scope.seen_ids)
-            | Exists(handed)
-            | Exists(followups)
+            | _semi_join(handed)
+            | _semi_join(followups)
         )
         return self.filter(condition)
+
+
+# Up to this many handed-over (or followed-up) cases are listed by id; more are probed.
+SEMI_JOIN_LIST_MAX = 1000
+
+
+class ProbedExists(Exists):
+    """EXISTS that the planner keeps as a per-row probe (OFFSET 0 stops PostgreSQL from
+    turning it into a hash of the whole subquery, which costs more than a page)."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
+def _semi_join(rows) -> Q:
+    """`rows` (with a `ticket_id`) as a condition on the case: its ids when they are few,
+    else a per-row probe."""
+    ids = list(
+        rows.order_by().values_list("ticket_id", flat=True)[: SEMI_JOIN_LIST_MAX + 1]
+    )
+    if len(ids) <= SEMI_JOIN_LIST_MAX:
+        return Q(pk__in=ids)
+    return Q(ProbedExists(rows.filter(ticket=OuterRef("pk"))))
 
 
 class Ticket(models.Model):
