@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cached_property
 from queue import Empty
-from time import monotonic
+from time import monotonic_ns
 
 from celery import Celery
 from kombu.exceptions import ChannelError
@@ -100,8 +100,10 @@ class FilesystemChannel(filesystem.Channel):
 
     def _put(self, queue, payload, **kwargs):
         """Write the message beside the queue, then rename it into the queue."""
-        # kombu's name: milliseconds of the (system-wide) monotonic clock first, for order.
-        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        # Like kombu's name, the (system-wide) monotonic clock first for the order, but in
+        # nanoseconds of fixed width: kombu's milliseconds tie within a burst, and the
+        # tied messages then leave in the order of their uuids.
+        name = f"{monotonic_ns():020d}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
         partial = final + PARTIAL_SUFFIX
         try:

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from aftersales import services
-from aftersales.models import Unit, User
+from aftersales.models import OutboxMessage, Unit, User
 from aftersales.roles import Role
 
 DEMO_PASSWORD = "demo"  # noqa: S105  # documented demo credential, refused in production
@@ -125,3 +125,16 @@ def load(stdout=None) -> None:
             )
     if stdout:
         stdout.write(f"  people: {len(UNITS)} units, {len(USERS)} users")
+
+
+def outbox_send(stdout=None) -> int:
+    """Send what the demo's past left unsent in the outbox (a sweep's alerts beyond the
+    first few wait for the outbox sweep, minutes after `make run` starts), in one pass, as
+    that sweep would. Returns how many were sent."""
+    pending = OutboxMessage.objects.filter(
+        sent_at__isnull=True, attempts__lt=services.OUTBOX_MAX_ATTEMPTS
+    ).values_list("pk", flat=True)
+    sent = services.outbox_deliver_many(message_ids=list(pending))
+    if stdout and sent:
+        stdout.write(f"  outbox: {sent} messages of the demo's past sent")
+    return sent
