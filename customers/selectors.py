@@ -125,6 +125,12 @@ def customer_get(*, user: User, pk: int) -> Customer:
     )
 
 
+def customer_for_case(*, user: User, pk: int) -> Customer:
+    """The archive a new case is opened for: one `user` may see (404 otherwise), without
+    the phones and tags the archive page shows."""
+    return get_object_or_404(Customer.objects.visible_to(user), pk=pk)
+
+
 def customer_for_user(*, user: User) -> Customer | None:
     """The archive of a portal customer, if any."""
     return Customer.objects.filter(user=user).first() if user.is_authenticated else None

@@ -120,19 +120,27 @@ def ticket_open(
         has_sla=has_sla and version is not None,
         linked_to=linked_to,
     )
-    ticket.full_clean(exclude=["number", "first_owner", "handler", "unit", "status"])
+    # The related rows were passed in as objects, so validating them again would only
+    # re-read them (one query each).
+    ticket.full_clean(
+        exclude=[
+            "number", "first_owner", "handler", "unit", "status",
+            "customer", "product", "standard_version", "linked_to",
+        ]
+    )  # fmt: skip
     ticket.save()
     now = ticket.created_at
     ticket.number = f"T{timezone.localtime(now):%Y%m%d}-{ticket.pk:05d}"
     for name, value in _due_times(ticket, now).items():
         setattr(ticket, name, value)
+    ticket.entitlement = _entitlement_snapshot(ticket)
     ticket.save(
         update_fields=[
             "number",
+            "entitlement",
             *(f"{c}_{k}_at" for c in sla.CLOCKS for k in ("due", "warn")),
         ]
     )
-    ticket_compute_entitlement(ticket=ticket)
     ticket_event_record(
         ticket,
         TicketEvent.Type.OPENED,
@@ -190,6 +198,14 @@ def entitlement_facts(
 @transaction.atomic
 def ticket_compute_entitlement(*, ticket: Ticket, as_of: date | None = None) -> dict:
     """Run the entitlement engine for the case now and store the snapshot on it."""
+    result = _entitlement_snapshot(ticket, as_of=as_of)
+    Ticket.objects.filter(pk=ticket.pk).update(entitlement=result)
+    ticket.entitlement = result
+    return result
+
+
+def _entitlement_snapshot(ticket: Ticket, *, as_of: date | None = None) -> dict:
+    """The entitlement engine's answer for the case now, as stored on it."""
     legal_sets = standard_selectors.legal_rule_sets_for_validation()
     parameters = ticket.standard_version.parameters if ticket.standard_version else {}
     standard = parameters.get("entitlement", {})
@@ -210,8 +226,6 @@ def ticket_compute_entitlement(*, ticket: Ticket, as_of: date | None = None) -> 
         citations=legal["citations"],
     ).as_snapshot()
     result["legal_rule_set"] = code
-    Ticket.objects.filter(pk=ticket.pk).update(entitlement=result)
-    ticket.entitlement = result
     return result
 
 

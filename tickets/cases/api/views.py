@@ -71,7 +71,7 @@ class TicketViewSet(
         data = TicketCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        fields["customer"] = archive_selectors.customer_get(
+        fields["customer"] = archive_selectors.customer_for_case(
             user=request.user, pk=fields["customer"].pk
         )
         ticket = services.ticket_open(actor=request.user, **fields)
