@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.followup_list, name="followup-list"),
     path("<int:pk>/", views.followup_detail, name="followup-detail"),
     path("<int:pk>/attempts/", views.followup_attempt, name="followup-attempt"),
+    path("<int:pk>/answer/", views.followup_answer_form, name="followup-answer-form"),
     path("<int:pk>/complete/", views.followup_complete, name="followup-complete"),
     path("<int:pk>/send-link/", views.followup_send_link, name="followup-send-link"),
     path("<int:pk>/close-case/", views.followup_close_case, name="followup-close-case"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,35 +43,63 @@ CARD = f"{LIST_TEMPLATE}#task-card"
 ANSWER_RATE = getattr(settings, "FOLLOWUP_ANSWER_RATE", "30/m")
 
 
-def _prepare(followup: FollowUp, user, now, *, answer_form=None) -> FollowUp:
-    """What a card needs besides the row (no queries): the quiet-hours warning, the forms
-    of the actions this person may take."""
+def _prepare(
+    followup: FollowUp,
+    user,
+    now,
+    *,
+    answer_form=None,
+    with_answer_form=False,
+    answer_open=False,
+    may_act: bool | None = None,
+    may_close: bool | None = None,
+) -> FollowUp:
+    """What a card needs besides the row (no queries): the quiet-hours warning, the
+    actions this person may take, and the answer form only when it is shown (the
+    worklist draws a button that loads it: the form's widgets were most of a page's
+    rendering); `answer_open` shows it unfolded. `may_act` and `may_close` are the
+    user's roles, decided once per page."""
+    if may_act is None:
+        may_act = permissions.can_act_on_followups(user)
+    if may_close is None:
+        may_close = permissions.can_close_unreachable(user)
     followup.quiet_now = services.followup_in_quiet_hours(followup, now=now)
-    followup.can_act = permissions.can_act_on_followups(user) and (
-        followup.status in FollowUp.COMPLETABLE_STATUSES
-    )
+    followup.can_act = may_act and followup.status in FollowUp.COMPLETABLE_STATUSES
     followup.can_attempt = followup.can_act and followup.is_open
     followup.can_close_case = (
-        permissions.can_close_unreachable(user)
+        may_close
         and followup.status in {FollowUp.Status.UNREACHABLE, FollowUp.Status.DECLINED}
         and not followup.supervisor_note
         and followup.ticket_id is not None
         and followup.ticket.status == "awaiting_follow_up"
     )
     followup.is_overdue = followup.is_open and now > followup.closes_at
+    followup.answer_form = None
+    followup.answer_open = answer_open or answer_form is not None
     if followup.can_act:
-        followup.answer_form = answer_form or AnswerForm(
-            questionnaire=followup.questionnaire,
-            prefix=f"f{followup.pk}",
-            initial={"channel": followup.next_channel or "phone"},
-        )
+        if answer_form is not None or with_answer_form:
+            followup.answer_form = answer_form or AnswerForm(
+                questionnaire=followup.questionnaire,
+                prefix=f"f{followup.pk}",
+                initial={"channel": followup.next_channel or "phone"},
+            )
         followup.attempt_channel = followup.next_channel or "phone"
         followup.channel_choices = ContactChannel.choices
     return followup
 
 
-def _card(request, followup: FollowUp, *, error: str = "", **kwargs) -> HttpResponse:
-    """The task's card again (htmx swaps it in place), with an error if any."""
+def _safe_next(value: str) -> str:
+    """A local path to come back to after a non-htmx POST (never another site)."""
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return ""
+
+
+def _card(
+    request, followup: FollowUp, *, error: str = "", next_url: str = "", **kwargs
+) -> HttpResponse:
+    """The task's card again (htmx swaps it in place), with an error if any; `next_url`
+    is where its forms come back to without htmx (the page the card is on)."""
     now = timezone.now()
     fresh = selectors.followup_get(user=request.user, pk=followup.pk)
     return render(
@@ -80,13 +109,14 @@ def _card(request, followup: FollowUp, *, error: str = "", **kwargs) -> HttpResp
             "followup": _prepare(fresh, request.user, now, **kwargs),
             "now": now,
             "card_error": error,
+            "next_url": next_url or _safe_next(request.POST.get("next", "")),
         },
     )
 
 
 def _back(request, followup: FollowUp):
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    target = _safe_next(request.POST.get("next", ""))
+    if target:
         return redirect(target)
     return redirect("followups:followup-detail", pk=followup.pk)
 
@@ -108,8 +138,10 @@ def followup_list(request):
     if filterset.is_valid():
         followups = filterset.qs
     page = BoundedPaginator(followups, 25).get_page(request.GET.get("page"))
+    may_act = permissions.can_act_on_followups(request.user)
+    may_close = permissions.can_close_unreachable(request.user)
     for followup in page:
-        _prepare(followup, request.user, now)
+        _prepare(followup, request.user, now, may_act=may_act, may_close=may_close)
     keep = request.GET.copy()
     keep.pop("page", None)
     template = LIST_TEMPLATE
@@ -126,6 +158,7 @@ def followup_list(request):
             "filter_form": filterset.form,
             "querystring": keep.urlencode(),
             "now": now,
+            "next_url": request.get_full_path(),
         },
     )
 
@@ -142,13 +175,8 @@ def _view_labels():
     ]
 
 
-@staff_required
-def followup_detail(request, pk: int):
-    """One follow-up: its card (script, attempts, actions) and the case's other rounds."""
-    now = timezone.now()
-    followup = _prepare(
-        selectors.followup_get(user=request.user, pk=pk), request.user, now
-    )
+def _detail_page(request, followup: FollowUp, now, *, next_url: str = ""):
+    """The task's page: its card and the case's other rounds."""
     rounds = (
         selectors.followups_of_ticket(ticket=followup.ticket)
         if followup.ticket_id
@@ -163,8 +191,53 @@ def followup_detail(request, pk: int):
             "now": now,
             "close_form": CloseNoteForm(),
             "link_form": SendLinkForm(),
+            "next_url": next_url or request.get_full_path(),
         },
     )
+
+
+@staff_required
+def followup_detail(request, pk: int):
+    """One follow-up: its card (script, attempts, actions, the answer form) and the
+    case's other rounds."""
+    now = timezone.now()
+    followup = _prepare(
+        selectors.followup_get(user=request.user, pk=pk),
+        request.user,
+        now,
+        with_answer_form=True,
+    )
+    return _detail_page(request, followup, now)
+
+
+@staff_required
+@vary_on_headers("HX-Request")
+def followup_answer_form(request, pk: int):
+    """The answer form of one follow-up, loaded when asked for ("Record the answer" on
+    the worklist): for htmx the task's card with the form unfolded, swapped in place of
+    the card; otherwise the task's page with it. Only those who may answer the task get
+    it, by the card's own rule (404 for a task they may not see, 403 for one they may
+    not act on)."""
+    now = timezone.now()
+    followup = _prepare(
+        selectors.followup_get(user=request.user, pk=pk),
+        request.user,
+        now,
+        with_answer_form=True,
+        answer_open=True,
+    )
+    if not followup.can_act:
+        raise PermissionDenied
+    next_url = _safe_next(request.GET.get("next", "")) or reverse(
+        "followups:followup-detail", args=[pk]
+    )
+    if request.htmx and not request.htmx.boosted:
+        return render(
+            request,
+            CARD,
+            {"followup": followup, "now": now, "next_url": next_url},
+        )
+    return _detail_page(request, followup, now, next_url=next_url)
 
 
 @staff_required

@@ -1,6 +1,7 @@
 """Browser: a case the agent resolved appears on the follow-up agent's worklist; the
-follow-up agent (visitor) records "not solved" in one htmx form without leaving the page,
-and the case page shows it reopened to its first owner (A05)."""
+follow-up agent (visitor) opens the task's answer form in its card and records "not
+solved" through htmx without leaving the page, and the case page shows it reopened to its
+first owner (A05)."""
 
 import pytest
 from django.core.management import call_command
@@ -71,8 +72,11 @@ def test_a_dissatisfied_answer_in_the_worklist_reopens_the_case(
 
     card.get_by_test_id("call-script").locator("summary").click()
     expect(card.get_by_test_id("call-script")).to_contain_text("Is the problem solved?")
-    card.get_by_text("Record the answer").click()
+    # The worklist draws no answer form; the button loads this task's into its card.
+    expect(card.get_by_test_id("answer-form")).to_have_count(0)
+    card.get_by_test_id("answer-open").click()
     form = card.get_by_test_id("answer-form")
+    expect(form).to_be_visible()
     form.get_by_label("2", exact=True).check()
     form.get_by_label("No", exact=True).first.check()
     form.get_by_label("Is there anything else you want to tell us?").fill(

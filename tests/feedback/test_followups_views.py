@@ -5,6 +5,8 @@ quality manager's questionnaire editor."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -17,6 +19,14 @@ from tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 LIST = reverse("followups:followup-list")
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def card_ids(html: str) -> list[int]:
+    """The follow-ups whose cards a page or fragment draws, in order."""
+    return [
+        int(pk)
+        for pk in re.findall(r'<div class="card[^"]*" id="followup-(\d+)"', html)
+    ]
 
 
 def test_the_worklist_shows_what_is_due_now_with_the_archive_summary_and_script(
@@ -68,9 +78,10 @@ def test_filters_narrow_the_worklist_and_htmx_gets_the_list_only(
     client.force_login(visitor)
     followup_rows(2, team=org["fu"], agent=visitor)
     response = client.get(LIST, {"view": "all", "status": "scheduled"}, **HTMX)
-    assert [f.pk for f in response.context["page"]] == [task_of(resolved_case).pk]
-    assert "<html" not in response.content.decode()
-    assert 'id="worklist"' in response.content.decode()
+    html = response.content.decode()
+    assert card_ids(html) == [task_of(resolved_case).pk]
+    assert "<html" not in html
+    assert 'id="worklist"' in html
 
 
 def test_a_no_answer_click_returns_the_updated_card(
