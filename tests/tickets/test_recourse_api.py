@@ -433,6 +433,11 @@ def test_the_claims_list_query_count_is_flat(clock, people, acme):
 
     assert count == 30
     assert thirty == one
+    # and at 1,000 claims (bulk copies of the last one; the list shows 100 of them)
+    copy_claims(RecourseClaim.objects.order_by("-pk").first(), 970)
+    thousand, count = queries_for_list()
+    assert count == 1000
+    assert thousand == one
 
 
 # --- Party ledger -----------------------------------------------------------------------------
@@ -480,3 +485,16 @@ def test_the_schema_builds(people):
     assert "/api/v1/recourse-claims/{id}/write-off/" in paths
     assert "/api/v1/parties/{id}/ledger/" in paths
     assert "/api/v1/tickets/{id}/compensations/" in paths
+
+
+def copy_claims(claim, count: int) -> None:
+    """`count` copies of `claim` (new numbers), written in one bulk insert."""
+    fields = {
+        f.attname: getattr(claim, f.attname)
+        for f in claim._meta.concrete_fields
+        if f.attname not in {"id", "number"}
+    }
+    claim._meta.model.objects.bulk_create(
+        claim._meta.model(number=f"{claim.number}-C{n:04d}", **fields)
+        for n in range(count)
+    )

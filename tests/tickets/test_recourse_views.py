@@ -230,6 +230,10 @@ def test_the_claims_list_query_count_is_flat(client, clock, people, acme):
         )
 
     assert queries() == one
+    # and at 1,000 claims (bulk copies of the last one)
+    copy_claims(RecourseClaim.objects.order_by("-pk").first(), 975)
+    assert RecourseClaim.objects.count() == 1000
+    assert queries() == one
 
 
 # --- A claim's page ------------------------------------------------------------------------------
@@ -382,3 +386,16 @@ def test_the_pages_answer_in_chinese(client, clock, people, store):
     for url in (reverse("tickets:recourse-claim-list"), claim_url(claim)):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200
+
+
+def copy_claims(claim, count: int) -> None:
+    """`count` copies of `claim` (new numbers), written in one bulk insert."""
+    fields = {
+        f.attname: getattr(claim, f.attname)
+        for f in claim._meta.concrete_fields
+        if f.attname not in {"id", "number"}
+    }
+    claim._meta.model.objects.bulk_create(
+        claim._meta.model(number=f"{claim.number}-C{n:04d}", **fields)
+        for n in range(count)
+    )
