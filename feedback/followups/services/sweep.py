@@ -20,7 +20,7 @@ from feedback.followups.services.common import (
     outside_quiet_hours,
 )
 from feedback.followups.services.links import followup_send_link
-from feedback.followups.services.scheduling import followup_schedule_for_ticket
+from feedback.followups.services.scheduling import followup_schedule_for_tickets
 from feedback.models import FollowUp, FollowUpAttempt
 from tickets.models import Ticket
 from tickets.workflow import TicketStatus
@@ -121,6 +121,7 @@ def followup_sweep(*, now: datetime) -> int:
             )
             .values_list("pk", flat=True)
         )
-        for ticket_id in list(waiting[:500]):
-            run.items += followup_schedule_for_ticket(ticket_id=ticket_id, now=now)
+        run.items += followup_schedule_for_tickets(
+            ticket_ids=list(waiting[:500]), now=now
+        )
     return run.items
