@@ -15,4 +15,9 @@ urlpatterns = [
         views.attachment_download_view,
         name="attachment-download",
     ),
+    path(
+        "<str:number>/attachments/form/",
+        views.attachment_upload_form_view,
+        name="attachment-upload-form",
+    ),
 ]

@@ -9,9 +9,10 @@ from pathlib import PurePosixPath
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from aftersales.forms import form_errors_message
 from aftersales.views import staff_required
@@ -24,6 +25,7 @@ from tickets.models import Attachment
 __all__ = [
     "attachment_download_view",
     "attachment_file_response",
+    "attachment_upload_form_view",
     "attachment_upload_view",
 ]
 
@@ -35,12 +37,32 @@ KNOWN_SUFFIXES = {
 
 
 def panel_context(request, ticket) -> dict:
-    """Context of this concern's panel on the case page: the files and the upload form."""
-    return {
-        "attachments": attachment_selectors.attachment_list(ticket=ticket),
-        "attachment_form": AttachmentForm(),
-        "attachment_max_mb": f"{services.attachment_max_bytes() / 1024 / 1024:g}",
-    }
+    """Context of this concern's panel on the case page: the files (the upload form is
+    loaded on demand, `attachment_upload_form_view`)."""
+    return {"attachments": attachment_selectors.attachment_list(ticket=ticket)}
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def attachment_upload_form_view(request, number: str):
+    """The upload form of a case the user may see: the fragment for htmx, else the form
+    as a page of its own (where the case page's button leads without JavaScript)."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    partial = "tickets/_attachments_panel.html#attachment-form"
+    return render(
+        request,
+        partial
+        if request.htmx and not request.htmx.boosted
+        else "tickets/ticket_action_form.html",
+        {
+            "ticket": ticket,
+            "partial": partial,
+            "form_title": _("Attach"),
+            "attachment_form": AttachmentForm(),
+            "attachment_max_mb": f"{services.attachment_max_bytes() / 1024 / 1024:g}",
+        },
+    )
 
 
 def _download_name(attachment: Attachment) -> str:

@@ -19,4 +19,14 @@ case_patterns = [
     path("<str:number>/inform/", views.ticket_inform, name="ticket-inform"),
     path("<str:number>/resolve/", views.ticket_resolve, name="ticket-resolve"),
     path("<str:number>/comment/", views.ticket_comment, name="ticket-comment"),
+    # The case page's action forms, loaded on demand: each beside the endpoint it posts to.
+    *(
+        path(
+            f"<str:number>/{form}/form/",
+            views.ticket_form_view,
+            {"form": form},
+            name=f"ticket-{form}-form",
+        )
+        for form in views.CASE_FORMS
+    ),
 ]

@@ -1,15 +1,22 @@
 """Staff pages of the tickets app: the queue, the intake form and the case page with its
 lifecycle buttons, handovers, informing the customer, resolving and notes."""
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from aftersales.exceptions import DomainError
 from aftersales.forms import form_errors_message
+from aftersales.models import User
 from aftersales.pagination import BoundedPaginator
 from aftersales.views import staff_required
 from customers import selectors as archive_selectors
@@ -25,7 +32,7 @@ from tickets.cases.forms import (
     ResolveForm,
     TicketForm,
 )
-from tickets.models import Handover
+from tickets.models import Handover, Ticket
 from tickets.ownership import views as ownership_views
 from tickets.recourse import views as recourse_views
 from tickets.repairs import views as repair_views
@@ -77,14 +84,25 @@ def ticket_list(request):
 # (templates/tickets/_<concern>_panel.html).
 PANELS = (repair_views, recourse_views, attachment_views, ownership_views)
 
+# An action form as a page of its own, where the case page's buttons lead without
+# JavaScript (with htmx they load the form's fragment into the page).
+FORM_PAGE = "tickets/ticket_action_form.html"
+
 
 @staff_required
 def ticket_detail(request, number: str):
-    """The case: status, owners, pinned standard, clocks, timeline, allowed actions."""
+    """The case: status, owners, pinned standard, clocks, timeline, allowed actions.
+    The action forms are not rendered here: each is a button that loads its form
+    (`ticket_form_view` and the panels' `*_form_view`), so the page builds no widget
+    and lists no staff, unit, technician or party."""
     ticket = selectors.ticket_get(user=request.user, number=number)
     panels: dict = {}
     for panel in PANELS:
         panels.update(panel.panel_context(request, ticket))
+    now = timezone.now()
+    actions = workflow.allowed_actions(
+        ticket.status, roles=set(request.user.role_names)
+    )
     return render(
         request,
         "tickets/ticket_detail.html",
@@ -92,18 +110,15 @@ def ticket_detail(request, number: str):
             **panels,
             "ticket": ticket,
             "events": selectors.ticket_events(ticket=ticket),
-            "actions": workflow.allowed_actions(
-                ticket.status, roles=set(request.user.role_names)
-            ),
+            "actions": actions,
             "handovers": selectors.pending_handovers(ticket=ticket),
-            "now": timezone.now(),
-            "clocks": selectors.ticket_clocks(ticket=ticket, now=timezone.now()),
+            "now": now,
+            "clocks": selectors.ticket_clocks(ticket=ticket, now=now),
             "linked_cases": selectors.linked_cases(ticket=ticket),
             "tracking_url": case_selectors.portal_tracking_url(
                 ticket=ticket, site_url=request.build_absolute_uri("/")
             ),
             "is_open": workflow.is_open(ticket.status),
-            "handover_form": HandoverForm(),
             "entitlement_options": [
                 entitlement.OPTION_LABELS.get(o, o)
                 for o in ticket.entitlement.get("options", [])
@@ -111,15 +126,83 @@ def ticket_detail(request, number: str):
             "entitlement_reasons": [
                 entitlement.describe(r) for r in ticket.entitlement.get("reasons", [])
             ],
-            "inform_form": InformForm(),
+            "can_resolve": "resolve" in actions,
+        },
+    )
+
+
+class CaseForm(NamedTuple):
+    """One of the case page's own action forms, loaded on demand."""
+
+    partial: str  # the fragment, in the case page's template
+    title: str  # the page's title when opened without JavaScript
+    offered: Callable[[Ticket, User], bool]  # whether the page offers it
+    context: Callable[[Ticket], dict]  # the unbound form
+
+
+def _while_open(ticket: Ticket, user: User) -> bool:
+    return workflow.is_open(ticket.status)
+
+
+def _to_resolvers(ticket: Ticket, user: User) -> bool:
+    return _while_open(ticket, user) and "resolve" in workflow.allowed_actions(
+        ticket.status, roles=set(user.role_names)
+    )
+
+
+CASE_FORMS = {
+    "handover": CaseForm(
+        "tickets/ticket_detail.html#handover-form",
+        gettext_lazy("Hand over"),
+        _while_open,
+        lambda ticket: {"handover_form": HandoverForm()},
+    ),
+    "inform": CaseForm(
+        "tickets/ticket_detail.html#inform-form",
+        gettext_lazy("Tell the customer"),
+        _while_open,
+        lambda ticket: {"inform_form": InformForm()},
+    ),
+    "resolve": CaseForm(
+        "tickets/ticket_detail.html#resolve-form",
+        gettext_lazy("Resolve"),
+        _to_resolvers,
+        lambda ticket: {
             "resolve_form": ResolveForm(
                 initial={"liability": ticket.liability or "none"}
-            ),
-            "comment_form": CommentForm(),
-            "can_resolve": "resolve"
-            in workflow.allowed_actions(
-                ticket.status, roles=set(request.user.role_names)
-            ),
+            )
+        },
+    ),
+    "comment": CaseForm(
+        "tickets/ticket_detail.html#comment-form",
+        gettext_lazy("Add note"),
+        lambda ticket, user: True,
+        lambda ticket: {"comment_form": CommentForm()},
+    ),
+}
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def ticket_form_view(request, number: str, form: str):
+    """One action form of the case page (hand over, tell the customer, resolve, add a
+    note), for a case the user may see (404 otherwise) and only while the page would
+    offer it: the fragment for htmx, else a page of its own. It posts to the same
+    endpoint the page's form always did."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    case_form = CASE_FORMS[form]
+    if not case_form.offered(ticket, request.user):
+        raise Http404
+    partial = case_form.partial
+    return render(
+        request,
+        partial if request.htmx and not request.htmx.boosted else FORM_PAGE,
+        {
+            "ticket": ticket,
+            "partial": partial,
+            "form_title": case_form.title,
+            **case_form.context(ticket),
         },
     )
 

@@ -18,4 +18,9 @@ urlpatterns = [
         views.transfer_request_view,
         name="transfer-request",
     ),
+    path(
+        "<str:number>/ownership-transfer/form/",
+        views.transfer_request_form_view,
+        name="transfer-request-form",
+    ),
 ]

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors, form_errors_message
@@ -30,24 +31,29 @@ __all__ = [
     "queue_edit_view",
     "queue_list_view",
     "transfer_decide_view",
+    "transfer_request_form_view",
     "transfer_request_view",
 ]
 
 
-def panel_context(request, ticket) -> dict:
-    """Context of this concern's panel on the case page."""
-    user = request.user
-    pending = ownership_selectors.transfer_pending(ticket=ticket)
-    may_request = (
+def _may_request(ticket, user, pending) -> bool:
+    """Whether the page offers `user` to ask for the case's first ownership."""
+    return (
         pending is None
         and ticket.status not in workflow.FINAL_STATES
         and services.transfer_may_request(ticket=ticket, actor=user)
     )
+
+
+def panel_context(request, ticket) -> dict:
+    """Context of this concern's panel on the case page (the request form is loaded on
+    demand, `transfer_request_form_view`)."""
+    user = request.user
+    pending = ownership_selectors.transfer_pending(ticket=ticket)
     may_manage_queue = services.queue_may_manage(unit=ticket.unit, actor=user)
     return {
         "ownership_pending": pending,
-        "ownership_may_request": may_request,
-        "ownership_form": TransferRequestForm() if may_request else None,
+        "ownership_may_request": _may_request(ticket, user, pending),
         "ownership_awaiting": list(
             ownership_selectors.transfer_list_awaiting(user=user)
         ),
@@ -58,6 +64,32 @@ def panel_context(request, ticket) -> dict:
             else None
         ),
     }
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def transfer_request_form_view(request, number: str):
+    """The form to ask a colleague to become the first owner, for a case the user may
+    see and only while the page offers it (404 otherwise): the fragment for htmx, else
+    the form as a page of its own (where the button leads without JavaScript)."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    pending = ownership_selectors.transfer_pending(ticket=ticket)
+    if not _may_request(ticket, request.user, pending):
+        raise Http404
+    partial = "tickets/_ownership_panel.html#transfer-form"
+    return render(
+        request,
+        partial
+        if request.htmx and not request.htmx.boosted
+        else "tickets/ticket_action_form.html",
+        {
+            "ticket": ticket,
+            "partial": partial,
+            "form_title": _("Ask to take over"),
+            "ownership_form": TransferRequestForm(),
+        },
+    )
 
 
 def _error_text(exc: Exception) -> str:

@@ -42,4 +42,15 @@ urlpatterns = [
         views.recourse_claim_create,
         name="recourse-claim-create",
     ),
+    # The panel's forms, loaded on demand: each beside the endpoint it posts to.
+    path(
+        "<str:number>/compensations/form/",
+        views.compensation_record_form_view,
+        name="compensation-create-form",
+    ),
+    path(
+        "<str:number>/recourse-claims/form/",
+        views.recourse_claim_create_form_view,
+        name="recourse-claim-create-form",
+    ),
 ]

@@ -11,7 +11,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from aftersales.exceptions import DomainError
 from aftersales.forms import form_errors_message
@@ -32,10 +33,12 @@ from tickets.recourse.forms import (
 
 __all__ = [
     "compensation_approve_view",
+    "compensation_record_form_view",
     "compensation_record_view",
     "party_ledger_page",
     "recourse_claim_action",
     "recourse_claim_create",
+    "recourse_claim_create_form_view",
     "recourse_claim_detail",
     "recourse_claim_edit",
     "recourse_claim_list",
@@ -53,20 +56,64 @@ STEP_LABELS = {
 }
 
 
+# An action form as a page of its own, where the case page's buttons lead without
+# JavaScript (with htmx they load the form's fragment into the page).
+FORM_PAGE = "tickets/ticket_action_form.html"
+PANEL = "tickets/_recourse_panel.html"
+
+
 def panel_context(request, ticket) -> dict:
     """The compensations panel of the case page: compensations (with their claims),
-    the case's claims, the record form, and whether the user may approve."""
+    the case's claims, and whether the user may approve (asked only when one awaits
+    approval). Its forms are loaded on demand (the `*_form_view`s below)."""
+    compensations = list(recourse_selectors.compensation_list(ticket=ticket))
     return {
-        "compensations": recourse_selectors.compensation_list(ticket=ticket),
+        "compensations": compensations,
         "recourse_claims": recourse_selectors.claim_list(
             user=request.user, ticket=ticket
         ),
-        "compensation_form": CompensationForm(),
-        "claim_create_form": ClaimCreateForm(),
-        "can_approve_compensation": services.compensation_can_approve(
-            actor=request.user, ticket=ticket
-        ),
+        "can_approve_compensation": any(c.paid_on is None for c in compensations)
+        and services.compensation_can_approve(actor=request.user, ticket=ticket),
     }
+
+
+def _form_page(request, ticket, partial: str, title, context: dict):
+    """The form's fragment for htmx, else the form as a page of its own."""
+    return render(
+        request,
+        partial if request.htmx and not request.htmx.boosted else FORM_PAGE,
+        {"ticket": ticket, "partial": partial, "form_title": title, **context},
+    )
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def compensation_record_form_view(request, number: str):
+    """The form to record a compensation on a case the user may see."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    return _form_page(
+        request,
+        ticket,
+        f"{PANEL}#compensation-form",
+        _("Record a compensation"),
+        {"compensation_form": CompensationForm()},
+    )
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def recourse_claim_create_form_view(request, number: str):
+    """The form to draft a recourse claim by hand on a case the user may see."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    return _form_page(
+        request,
+        ticket,
+        f"{PANEL}#claim-create-form",
+        _("Draft a recourse claim by hand"),
+        {"claim_create_form": ClaimCreateForm()},
+    )
 
 
 def _error(request, exc: Exception) -> None:

@@ -20,4 +20,30 @@ urlpatterns = [
     path("<str:number>/repairs/", views.repair_record_view, name="repair-record"),
     path("<str:number>/visits/", views.visit_schedule_view, name="visit-schedule"),
     path("<str:number>/offers/", views.offer_make_view, name="offer-make"),
+    # The panel's forms, loaded on demand: each beside the endpoint it posts to.
+    path(
+        "repairs/<int:pk>/finish/form/",
+        views.repair_finish_form_view,
+        name="repair-finish-form",
+    ),
+    path(
+        "visits/<int:pk>/complete/form/",
+        views.visit_complete_form_view,
+        name="visit-complete-form",
+    ),
+    path(
+        "<str:number>/repairs/form/",
+        views.repair_record_form_view,
+        name="repair-record-form",
+    ),
+    path(
+        "<str:number>/visits/form/",
+        views.visit_schedule_form_view,
+        name="visit-schedule-form",
+    ),
+    path(
+        "<str:number>/offers/form/",
+        views.offer_make_form_view,
+        name="offer-make-form",
+    ),
 ]

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors, form_errors_message
@@ -30,17 +32,29 @@ from tickets.repairs.forms import (
 
 __all__ = [
     "offer_decide_view",
+    "offer_make_form_view",
     "offer_make_view",
     "panel_context",
+    "repair_finish_form_view",
     "repair_finish_view",
+    "repair_record_form_view",
     "repair_record_view",
+    "visit_complete_form_view",
     "visit_complete_view",
+    "visit_schedule_form_view",
     "visit_schedule_view",
 ]
 
 
+# An action form as a page of its own, where the case page's buttons lead without
+# JavaScript (with htmx they load the form's fragment into the page).
+FORM_PAGE = "tickets/ticket_action_form.html"
+PANEL = "tickets/_repairs_panel.html"
+
+
 def panel_context(request, ticket) -> dict:
-    """Context of this concern's panel on the case page."""
+    """Context of this concern's panel on the case page. Its forms are loaded on demand
+    (the `*_form_view`s below), so none is built here."""
     today = timezone.localdate()
     repairs = list(selectors_repairs.repair_list(ticket=ticket))
     rows = [
@@ -52,16 +66,9 @@ def panel_context(request, ticket) -> dict:
         }
         for repair in repairs
     ]
-    open_repair = next((r for r in repairs if r.ended_on is None), None)
-    checklist = selectors_repairs.conduct_checklist(ticket=ticket)
     visits = [
         {
             "visit": visit,
-            "complete_form": VisitCompleteForm(
-                checklist=checklist, auto_id=f"visit{visit.pk}_%s"
-            )
-            if visit.arrived_at is None
-            else None,
             "missed": [item for item, done in visit.checklist.items() if not done],
         }
         for visit in selectors_repairs.visit_list(ticket=ticket)
@@ -77,24 +84,126 @@ def panel_context(request, ticket) -> dict:
                 and selectors_repairs.offer_may_decide(user=request.user, offer=offer),
             }
         )
-    owed = (ticket.entitlement or {}).get("options", [])
     return {
         "repairs_work_open": workflow.is_open(ticket.status),
         "repair_rows": rows,
-        "open_repair": open_repair,
-        "repair_form": RepairRecordForm(
-            auto_id="repair_%s", initial={"started_on": today}
-        ),
-        "repair_finish_form": RepairFinishForm(
-            auto_id="finish_%s", initial={"ended_on": today}
-        ),
+        "open_repair": next((r for r in repairs if r.ended_on is None), None),
         "visit_rows": visits,
-        "conduct_checklist": checklist,
-        "visit_schedule_form": VisitScheduleForm(auto_id="visit_%s"),
         "offer_rows": offers,
-        "offer_form": OfferForm(auto_id="offer_%s", owed=owed),
         "offer_pending": any(o["offer"].status == Offer.Status.PENDING for o in offers),
     }
+
+
+def _form_page(request, ticket, partial: str, title, context: dict):
+    """The form's fragment for htmx, else the form as a page of its own."""
+    return render(
+        request,
+        partial if request.htmx and not request.htmx.boosted else FORM_PAGE,
+        {"ticket": ticket, "partial": partial, "form_title": title, **context},
+    )
+
+
+def _case_open_or_404(ticket) -> None:
+    """The panel offers new work only while the case is open."""
+    if not workflow.is_open(ticket.status):
+        raise Http404
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def repair_record_form_view(request, number: str):
+    """The form to record a repair (while the case is open)."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    _case_open_or_404(ticket)
+    form = RepairRecordForm(
+        auto_id="repair_%s", initial={"started_on": timezone.localdate()}
+    )
+    return _form_page(
+        request,
+        ticket,
+        f"{PANEL}#repair-form",
+        _("Record a repair"),
+        {"repair_form": form},
+    )
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def repair_finish_form_view(request, pk: int):
+    """The form to finish a repair that is still open."""
+    repair = selectors_repairs.repair_get(user=request.user, pk=pk)
+    if repair.ended_on is not None:
+        raise Http404
+    form = RepairFinishForm(
+        auto_id="finish_%s", initial={"ended_on": timezone.localdate()}
+    )
+    return _form_page(
+        request,
+        repair.ticket,
+        f"{PANEL}#repair-finish-form",
+        _("Finish repair"),
+        {"open_repair": repair, "repair_finish_form": form},
+    )
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def visit_schedule_form_view(request, number: str):
+    """The form to book a technician's visit (while the case is open)."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    _case_open_or_404(ticket)
+    return _form_page(
+        request,
+        ticket,
+        f"{PANEL}#visit-form",
+        _("Book a visit"),
+        {"visit_schedule_form": VisitScheduleForm(auto_id="visit_%s")},
+    )
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def visit_complete_form_view(request, pk: int):
+    """The form to record a booked visit, with the pinned standard's conduct checklist
+    (while the case is open and the visit is not recorded yet)."""
+    visit = selectors_repairs.visit_get(user=request.user, pk=pk)
+    if visit.arrived_at is not None:
+        raise Http404
+    _case_open_or_404(visit.ticket)
+    checklist = selectors_repairs.conduct_checklist(ticket=visit.ticket)
+    form = VisitCompleteForm(checklist=checklist, auto_id=f"visit{visit.pk}_%s")
+    return _form_page(
+        request,
+        visit.ticket,
+        f"{PANEL}#visit-complete-form",
+        _("Record the visit"),
+        {"visit": visit, "complete_form": form, "conduct_checklist": checklist},
+    )
+
+
+@staff_required
+@require_GET
+@vary_on_headers("HX-Request")
+def offer_make_form_view(request, number: str):
+    """The form to offer a remedy, the options owed marked (while the case is open and
+    no offer awaits approval)."""
+    ticket = selectors.ticket_get(user=request.user, number=number)
+    _case_open_or_404(ticket)
+    offers = selectors_repairs.offer_list(ticket=ticket)
+    if any(offer.status == Offer.Status.PENDING for offer in offers):
+        raise Http404
+    owed = (ticket.entitlement or {}).get("options", [])
+    return _form_page(
+        request,
+        ticket,
+        f"{PANEL}#offer-form",
+        _("Make an offer"),
+        {"offer_form": OfferForm(auto_id="offer_%s", owed=owed)},
+    )
 
 
 def _run(request, form, call, success: str) -> bool:
