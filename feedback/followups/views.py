@@ -41,6 +41,28 @@ from standards.parameters import ContactChannel
 LIST_TEMPLATE = "feedback/followups/followup_list.html"
 CARD = f"{LIST_TEMPLATE}#task-card"
 ANSWER_RATE = getattr(settings, "FOLLOWUP_ANSWER_RATE", "30/m")
+# A task id no real URL carries (the largest id): the card's links are reversed once per
+# page with it and each card puts its own id in its place.
+LINK_MARK = str(2**31 - 1)
+CARD_LINKS = {
+    "detail": "followups:followup-detail",
+    "attempt": "followups:followup-attempt",
+    "answer": "followups:followup-answer-form",
+}
+
+
+def _card_context() -> dict:
+    """What every card of a page shares, computed once per page: its links with a
+    marker id (reverse() per card and link was a tenth of a page's rendering), the
+    channels with their labels translated."""
+    return {
+        "links": {
+            key: reverse(name, args=[LINK_MARK]) for key, name in CARD_LINKS.items()
+        },
+        "channel_choices": [
+            (value, str(label)) for value, label in ContactChannel.choices
+        ],
+    }
 
 
 def _prepare(
@@ -53,12 +75,18 @@ def _prepare(
     answer_open=False,
     may_act: bool | None = None,
     may_close: bool | None = None,
+    shared: dict | None = None,
 ) -> FollowUp:
     """What a card needs besides the row (no queries): the quiet-hours warning, the
     actions this person may take, and the answer form only when it is shown (the
     worklist draws a button that loads it: the form's widgets were most of a page's
     rendering); `answer_open` shows it unfolded. `may_act` and `may_close` are the
-    user's roles, decided once per page."""
+    user's roles and `shared` the `_card_context()`, decided once per page."""
+    shared = shared or _card_context()
+    followup.links = {
+        key: url.replace(LINK_MARK, str(followup.pk))
+        for key, url in shared["links"].items()
+    }
     if may_act is None:
         may_act = permissions.can_act_on_followups(user)
     if may_close is None:
@@ -84,7 +112,7 @@ def _prepare(
                 initial={"channel": followup.next_channel or "phone"},
             )
         followup.attempt_channel = followup.next_channel or "phone"
-        followup.channel_choices = ContactChannel.choices
+        followup.channel_choices = shared["channel_choices"]
     return followup
 
 
@@ -140,8 +168,16 @@ def followup_list(request):
     page = BoundedPaginator(followups, 25).get_page(request.GET.get("page"))
     may_act = permissions.can_act_on_followups(request.user)
     may_close = permissions.can_close_unreachable(request.user)
+    shared = _card_context()
     for followup in page:
-        _prepare(followup, request.user, now, may_act=may_act, may_close=may_close)
+        _prepare(
+            followup,
+            request.user,
+            now,
+            may_act=may_act,
+            may_close=may_close,
+            shared=shared,
+        )
     keep = request.GET.copy()
     keep.pop("page", None)
     template = LIST_TEMPLATE
