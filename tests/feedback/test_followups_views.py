@@ -138,6 +138,100 @@ def test_recording_a_dissatisfied_answer_reopens_the_case_on_the_card(
     assert (ticket.status, ticket.handler) == ("reopened", agent_user)
 
 
+def test_the_worklist_draws_a_button_that_loads_the_answer_form(
+    client, resolved_case, visitor
+):
+    followup = task_of(resolved_case)
+    client.force_login(visitor)
+    html = client.get(LIST, {"view": "all"}).content.decode()
+    assert 'data-testid="answer-form"' not in html
+    assert f'name="f{followup.pk}-score"' not in html
+    form_url = reverse("followups:followup-answer-form", args=[followup.pk])
+    link = f"{form_url}?next=/followups/%3Fview%3Dall"
+    assert f'href="{link}" hx-get="{link}" hx-target="#followup-{followup.pk}"' in html
+    assert 'data-testid="attempt-form"' in html  # one-click attempts stay on the card
+
+
+def test_htmx_gets_the_task_s_card_with_its_answer_form_unfolded(
+    client, resolved_case, visitor
+):
+    followup = task_of(resolved_case)
+    client.force_login(visitor)
+    url = reverse("followups:followup-answer-form", args=[followup.pk])
+    response = client.get(url, {"next": f"{LIST}?view=all"}, **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(
+        f'<div class="card mb-3" id="followup-{followup.pk}"'
+    )
+    assert "<html" not in html
+    assert '<details open data-testid="answer-panel">' in html
+    assert f'name="f{followup.pk}-score"' in html
+    assert f'name="f{followup.pk}-conduct_clean_up_the_site"' in html
+    assert 'data-testid="answer-open"' not in html
+    assert '<input type="hidden" name="next" value="/followups/?view=all">' in html
+    # an answer with errors comes back in the same unfolded form
+    prefix = f"f{followup.pk}"
+    complete = reverse("followups:followup-complete", args=[followup.pk])
+    invalid = client.post(
+        complete, {f"{prefix}-resolved": "no", "next": f"{LIST}?view=all"}, **HTMX
+    )
+    assert '<details open data-testid="answer-panel">' in invalid.content.decode()
+    assert "This field is required." in invalid.content.decode()
+    assert task_of(resolved_case).status != FollowUp.Status.COMPLETED
+
+
+def test_without_htmx_the_answer_link_is_the_task_s_page_with_the_form(
+    client, resolved_case, visitor
+):
+    followup = task_of(resolved_case)
+    client.force_login(visitor)
+    url = reverse("followups:followup-answer-form", args=[followup.pk])
+    response = client.get(url, {"next": f"{LIST}?view=all"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html
+    assert '<details open data-testid="answer-panel">' in html
+    assert '<input type="hidden" name="next" value="/followups/?view=all">' in html
+    assert 'data-testid="send-link-form"' in html  # the task's own page
+    # another site is never a place to come back to: the task's page is
+    detail = reverse("followups:followup-detail", args=[followup.pk])
+    for unsafe in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        html = client.get(url, {"next": unsafe}).content.decode()
+        forms = re.findall(
+            r'data-testid="(?:attempt|answer)-form">.*?name="next" value="([^"]*)"',
+            html,
+            re.DOTALL,
+        )
+        assert forms == [detail, detail]
+    prefix = f"f{followup.pk}"
+    answered = client.post(
+        reverse("followups:followup-complete", args=[followup.pk]),
+        {f"{prefix}-score": "5", f"{prefix}-resolved": "yes",
+         f"{prefix}-channel": "phone", "next": f"{LIST}?view=all"},
+    )  # fmt: skip
+    assert (answered.status_code, answered.url) == (302, f"{LIST}?view=all")
+    assert Ticket.objects.get(pk=resolved_case.pk).status == "closed"
+
+
+def test_the_answer_form_is_only_for_those_who_may_answer_the_task(
+    client, resolved_case, visitor, customer_user, technician_user
+):
+    followup = task_of(resolved_case)
+    url = reverse("followups:followup-answer-form", args=[followup.pk])
+    client.force_login(customer_user)
+    assert client.get(url, **HTMX).status_code == 403
+    client.force_login(technician_user)  # does not see the task
+    assert client.get(url, **HTMX).status_code == 404
+    assert client.get(url).status_code == 404
+    services.followup_complete(followup=followup, actor=visitor, score=5, resolved=True)
+    client.force_login(visitor)  # sees it, but a completed task takes no answer
+    html = client.get(LIST, {"view": "all"}).content.decode()
+    assert 'data-testid="answer-open"' not in html
+    assert client.get(url, **HTMX).status_code == 403
+    assert client.get(url).status_code == 403
+
+
 def test_without_htmx_the_answer_form_redirects_back(client, resolved_case, visitor):
     followup = task_of(resolved_case)
     client.force_login(visitor)
