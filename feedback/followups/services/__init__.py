@@ -41,6 +41,7 @@ from feedback.followups.services.questionnaire_versions import (
 from feedback.followups.services.scheduling import (
     followup_create_care,
     followup_schedule_for_ticket,
+    followup_schedule_for_tickets,
 )
 from feedback.followups.services.sweep import followup_sweep
 
@@ -57,6 +58,7 @@ __all__ = [
     "followup_for_token",
     "followup_in_quiet_hours",
     "followup_schedule_for_ticket",
+    "followup_schedule_for_tickets",
     "followup_send_link",
     "followup_sweep",
     "questionnaire_activate",
