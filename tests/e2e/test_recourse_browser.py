@@ -62,8 +62,11 @@ def test_a11_compensate_first_then_recover_from_the_producer(page: Page, live_se
     sign_in(page, base, "li")
     page.goto(f"{base}{ticket.get_absolute_url()}")
     panel = page.get_by_test_id("compensations")
-    panel.get_by_text("Record a compensation").click()
-    form = page.get_by_test_id("compensation-form")
+    # the button loads the form into the panel (htmx), in place of itself
+    panel.get_by_role("link", name="Record a compensation").click()
+    form = panel.locator("form[data-testid=compensation-form]")
+    expect(form).to_be_visible()
+    expect(page).to_have_url(f"{base}{ticket.get_absolute_url()}")
     form.get_by_label("Kind").select_option("property_damage")
     form.get_by_label("Amount (CNY)").fill("3000")
     form.get_by_role("button", name="Record compensation").click()
