@@ -33,7 +33,7 @@ from tickets.workflow import TicketStatus
 
 # How many of the newest tasks are read to find when each follow-up agent was last given
 # one (a range of the primary key, so the read is bounded whatever the table's size).
-RECENT_TASKS = 2000
+RECENT_TASKS = 1000
 
 
 def _shared_depth(a: str, b: str) -> int:
