@@ -81,6 +81,20 @@ def test_recording_a_compensation_from_the_case_page(client, clock, people, acme
     assert compensation.recourse_claim.number in messages_of(response)[0]
 
 
+def test_only_staff_record_a_compensation_and_only_by_post(client, clock, people, acme):
+    ticket = case(people["agent"], maker=acme, liability="producer_defect")
+    url = reverse("tickets:compensation-create", args=[ticket.number])
+    data = {"compensation-kind": "refund", "compensation-amount": "100"}
+
+    anonymous = client.post(url, data)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("login"))
+    assert logged_in(client, people["agent"]).get(url).status_code == 405
+    customer = UserFactory(username="zhang@example.com", roles=["customer"])
+    assert logged_in(client, customer).post(url, data).status_code == 403
+    assert Compensation.objects.count() == 0
+
+
 def test_a_refused_compensation_shows_why_and_stores_nothing(client, clock, people):
     agent = people["agent"]
     ticket = case(agent, liability="installer")  # no product: no producer

@@ -1084,14 +1084,24 @@ def test_the_case_page_shows_repairs_visits_and_the_checklist(
     )  # fmt: skip
 
     response = page(agent_client, case)
+    # the panel's forms load on demand (#11): the visit's holds the checklist, the
+    # offer's marks what the customer is owed
+    visit = FieldVisit.objects.get()
+    visit_form = agent_client.get(
+        f"/tickets/visits/{visit.pk}/complete/form/", HTTP_HX_REQUEST="true"
+    )
+    offer_form = agent_client.get(
+        f"/tickets/{case.number}/offers/form/", HTTP_HX_REQUEST="true"
+    )
 
     assertContains(response, 'data-testid="repair-row"', count=2)
     assertContains(response, 'data-testid="repair-failed"', count=1)
     assertContains(response, 'data-testid="repair-finish-form"')
-    assertContains(response, 'data-testid="conduct-checklist"')
+    assertContains(response, 'data-testid="visit-complete-form"')
+    assertContains(visit_form, 'data-testid="conduct-checklist"')
     for item in DEFAULT_CONDUCT_CHECKLIST:
-        assertContains(response, item)
-    assertContains(response, "Free repair (owed)")
+        assertContains(visit_form, item)
+    assertContains(offer_form, "Free repair (owed)")
 
 
 def test_only_those_who_may_decide_see_the_approve_buttons(

@@ -142,6 +142,8 @@ def _styled(filterset):
     return filterset
 
 
+@staff_required
+@require_POST
 def compensation_record_view(request, number: str):
     """Record a compensation on the case (a third-party liability drafts a claim)."""
     ticket = selectors.ticket_get(user=request.user, number=number)
