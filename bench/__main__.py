@@ -299,6 +299,10 @@ def run(args, marker: dict) -> dict:
                 "followup_scheduling_10000",
                 lambda: inprocess.followup_scheduling(10_000),
             ),
+            (
+                "followup_scheduling_10000_batch",
+                lambda: inprocess.followup_scheduling(10_000, batch=True),
+            ),
             ("customer_import_100000", lambda: inprocess.customer_import(100_000)),
         ]
         for name, step in steps:

@@ -147,10 +147,10 @@ def sla_sweep_due(count: int = 1000) -> dict[str, Any]:
     }
 
 
-def followup_scheduling(count: int = 10_000) -> dict[str, Any]:
+def followup_scheduling(count: int = 10_000, *, batch: bool = False) -> dict[str, Any]:
     """The follow-up task of `count` resolutions, one scheduling call per case as the
     worker runs them (closed cases resolved again after a rework: a second round each),
-    rolled back."""
+    or, with `batch`, in one call as the follow-up sweep re-drives them; rolled back."""
     now = timezone.now()
     ids = list(
         Ticket.objects.filter(status=TicketStatus.CLOSED)
@@ -166,10 +166,13 @@ def followup_scheduling(count: int = 10_000) -> dict[str, Any]:
         )
         with QueryCount() as queries:
             started = time.perf_counter()
-            made = sum(
-                scheduling.followup_schedule_for_ticket(ticket_id=pk, now=now)
-                for pk in ids
-            )
+            if batch:
+                made = scheduling.followup_schedule_for_tickets(ticket_ids=ids, now=now)
+            else:
+                made = sum(
+                    scheduling.followup_schedule_for_ticket(ticket_id=pk, now=now)
+                    for pk in ids
+                )
             seconds = time.perf_counter() - started
         outcome = {
             "resolutions": len(ids),
