@@ -39,7 +39,9 @@ def bounded_count(queryset, *, exact_up_to: int = EXACT_UP_TO) -> tuple[int, boo
     the planner's estimate (never below `exact_up_to + 1`), or the exact count where the
     database gives no estimate."""
     rows = queryset.order_by()
-    capped = rows[: exact_up_to + 1].count()
+    # Only the ids are read: annotations the page shows (phones, counts) are not computed
+    # for the rows counted.
+    capped = rows.values("pk")[: exact_up_to + 1].count()
     if capped <= exact_up_to:
         return capped, False
     estimate = estimated_count(rows)

@@ -229,3 +229,20 @@ def test_search_by_customer_name_finds_their_cases_only(client, unit_tree, peopl
         selectors.ticket_list(user=people["manager"], view="all", q="q0000007").count()
         == 1
     )
+
+
+def test_search_by_case_number_start_or_any_part(unit_tree, people):
+    add_cases(5, unit_tree=unit_tree, **_owners(people))
+    Ticket.objects.filter(number="Q0000003").update(number="T20260101-00042")
+    manager = people["manager"]
+
+    def found(q: str) -> list[str]:
+        return [t.number for t in selectors.ticket_list(user=manager, view="all", q=q)]
+
+    # the start of a number (any case) is a prefix match on the number
+    assert found("t20260101-0004") == ["T20260101-00042"]
+    assert found("T20260101-00042") == ["T20260101-00042"]
+    # any other part of it is still found
+    assert found("-00042") == ["T20260101-00042"]
+    assert found("0101-000") == ["T20260101-00042"]
+    assert found("T20260102") == []
