@@ -54,12 +54,13 @@ def ticket_list(
     loaded (a constant number of queries). No view joins a to-many relation: handovers are
     an `id IN (subquery)` semi-join, units an id list, so no row repeats and no DISTINCT
     is needed (the count stays an index count at any size)."""
-    tickets = Ticket.objects.visible_to(user)
     if view == "mine" and user.is_staff_member:
         # A member of staff sees every case they own or handle (visible_to), so their
         # own cases need no other test: two indexed columns, counted from the indexes.
         tickets = Ticket.objects.filter(Q(first_owner=user) | Q(handler=user))
-    elif view == "mine":
+    else:
+        tickets = Ticket.objects.visible_to(user)
+    if view == "mine":
         tickets = tickets.filter(Q(first_owner=user) | Q(handler=user))
     elif view == "units":
         units = Unit.objects.subtree_of(user.units.all()).values_list("pk", flat=True)
