@@ -9,13 +9,14 @@ from pathlib import PurePosixPath
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from aftersales.forms import form_errors_message
 from aftersales.views import staff_required
+from tickets.action_forms import action_form_response
 from tickets.attachments import selectors as attachment_selectors
 from tickets.attachments import services
 from tickets.attachments.forms import AttachmentForm
@@ -50,15 +51,12 @@ def attachment_upload_form_view(request, number: str):
     as a page of its own (where the case page's button leads without JavaScript)."""
     ticket = selectors.ticket_get(user=request.user, number=number)
     partial = "tickets/_attachments_panel.html#attachment-form"
-    return render(
+    return action_form_response(
         request,
-        partial
-        if request.htmx and not request.htmx.boosted
-        else "tickets/ticket_action_form.html",
+        ticket,
+        partial,
+        _("Attach"),
         {
-            "ticket": ticket,
-            "partial": partial,
-            "form_title": _("Attach"),
             "attachment_form": AttachmentForm(),
             "attachment_max_mb": f"{services.attachment_max_bytes() / 1024 / 1024:g}",
         },

@@ -21,6 +21,7 @@ from aftersales.pagination import BoundedPaginator
 from aftersales.views import staff_required
 from customers import selectors as archive_selectors
 from tickets import entitlement, workflow
+from tickets.action_forms import action_form_response
 from tickets.attachments import views as attachment_views
 from tickets.cases import selectors, services
 from tickets.cases import selectors as case_selectors
@@ -86,7 +87,6 @@ PANELS = (repair_views, recourse_views, attachment_views, ownership_views)
 
 # An action form as a page of its own, where the case page's buttons lead without
 # JavaScript (with htmx they load the form's fragment into the page).
-FORM_PAGE = "tickets/ticket_action_form.html"
 
 
 @staff_required
@@ -194,16 +194,8 @@ def ticket_form_view(request, number: str, form: str):
     case_form = CASE_FORMS[form]
     if not case_form.offered(ticket, request.user):
         raise Http404
-    partial = case_form.partial
-    return render(
-        request,
-        partial if request.htmx and not request.htmx.boosted else FORM_PAGE,
-        {
-            "ticket": ticket,
-            "partial": partial,
-            "form_title": case_form.title,
-            **case_form.context(ticket),
-        },
+    return action_form_response(
+        request, ticket, case_form.partial, case_form.title, case_form.context(ticket)
     )
 
 

@@ -18,6 +18,7 @@ from aftersales.forms import apply_validation_errors, form_errors_message
 from aftersales.models import Unit
 from aftersales.views import staff_required
 from tickets import workflow
+from tickets.action_forms import action_form_response
 from tickets.cases import selectors
 from tickets.ownership import selectors as ownership_selectors
 from tickets.ownership import services
@@ -78,15 +79,12 @@ def transfer_request_form_view(request, number: str):
     if not _may_request(ticket, request.user, pending):
         raise Http404
     partial = "tickets/_ownership_panel.html#transfer-form"
-    return render(
+    return action_form_response(
         request,
-        partial
-        if request.htmx and not request.htmx.boosted
-        else "tickets/ticket_action_form.html",
+        ticket,
+        partial,
+        _("Ask to take over"),
         {
-            "ticket": ticket,
-            "partial": partial,
-            "form_title": _("Ask to take over"),
             "ownership_form": TransferRequestForm(),
         },
     )

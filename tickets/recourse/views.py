@@ -19,6 +19,7 @@ from aftersales.forms import form_errors_message
 from aftersales.views import staff_required
 from customers.models import Party
 from tickets import workflow
+from tickets.action_forms import action_form_response
 from tickets.cases import selectors
 from tickets.recourse import selectors as recourse_selectors
 from tickets.recourse import services
@@ -58,7 +59,6 @@ STEP_LABELS = {
 
 # An action form as a page of its own, where the case page's buttons lead without
 # JavaScript (with htmx they load the form's fragment into the page).
-FORM_PAGE = "tickets/ticket_action_form.html"
 PANEL = "tickets/_recourse_panel.html"
 
 
@@ -77,22 +77,13 @@ def panel_context(request, ticket) -> dict:
     }
 
 
-def _form_page(request, ticket, partial: str, title, context: dict):
-    """The form's fragment for htmx, else the form as a page of its own."""
-    return render(
-        request,
-        partial if request.htmx and not request.htmx.boosted else FORM_PAGE,
-        {"ticket": ticket, "partial": partial, "form_title": title, **context},
-    )
-
-
 @staff_required
 @require_GET
 @vary_on_headers("HX-Request")
 def compensation_record_form_view(request, number: str):
     """The form to record a compensation on a case the user may see."""
     ticket = selectors.ticket_get(user=request.user, number=number)
-    return _form_page(
+    return action_form_response(
         request,
         ticket,
         f"{PANEL}#compensation-form",
@@ -107,7 +98,7 @@ def compensation_record_form_view(request, number: str):
 def recourse_claim_create_form_view(request, number: str):
     """The form to draft a recourse claim by hand on a case the user may see."""
     ticket = selectors.ticket_get(user=request.user, number=number)
-    return _form_page(
+    return action_form_response(
         request,
         ticket,
         f"{PANEL}#claim-create-form",

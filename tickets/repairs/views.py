@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +17,7 @@ from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors, form_errors_message
 from aftersales.views import staff_required
 from tickets import entitlement, workflow
+from tickets.action_forms import action_form_response
 from tickets.cases import selectors
 from tickets.models import Offer
 from tickets.repairs import selectors as selectors_repairs
@@ -48,7 +49,6 @@ __all__ = [
 
 # An action form as a page of its own, where the case page's buttons lead without
 # JavaScript (with htmx they load the form's fragment into the page).
-FORM_PAGE = "tickets/ticket_action_form.html"
 PANEL = "tickets/_repairs_panel.html"
 
 
@@ -94,15 +94,6 @@ def panel_context(request, ticket) -> dict:
     }
 
 
-def _form_page(request, ticket, partial: str, title, context: dict):
-    """The form's fragment for htmx, else the form as a page of its own."""
-    return render(
-        request,
-        partial if request.htmx and not request.htmx.boosted else FORM_PAGE,
-        {"ticket": ticket, "partial": partial, "form_title": title, **context},
-    )
-
-
 def _case_open_or_404(ticket) -> None:
     """The panel offers new work only while the case is open."""
     if not workflow.is_open(ticket.status):
@@ -119,7 +110,7 @@ def repair_record_form_view(request, number: str):
     form = RepairRecordForm(
         auto_id="repair_%s", initial={"started_on": timezone.localdate()}
     )
-    return _form_page(
+    return action_form_response(
         request,
         ticket,
         f"{PANEL}#repair-form",
@@ -139,7 +130,7 @@ def repair_finish_form_view(request, pk: int):
     form = RepairFinishForm(
         auto_id="finish_%s", initial={"ended_on": timezone.localdate()}
     )
-    return _form_page(
+    return action_form_response(
         request,
         repair.ticket,
         f"{PANEL}#repair-finish-form",
@@ -155,7 +146,7 @@ def visit_schedule_form_view(request, number: str):
     """The form to book a technician's visit (while the case is open)."""
     ticket = selectors.ticket_get(user=request.user, number=number)
     _case_open_or_404(ticket)
-    return _form_page(
+    return action_form_response(
         request,
         ticket,
         f"{PANEL}#visit-form",
@@ -176,7 +167,7 @@ def visit_complete_form_view(request, pk: int):
     _case_open_or_404(visit.ticket)
     checklist = selectors_repairs.conduct_checklist(ticket=visit.ticket)
     form = VisitCompleteForm(checklist=checklist, auto_id=f"visit{visit.pk}_%s")
-    return _form_page(
+    return action_form_response(
         request,
         visit.ticket,
         f"{PANEL}#visit-complete-form",
@@ -197,7 +188,7 @@ def offer_make_form_view(request, number: str):
     if any(offer.status == Offer.Status.PENDING for offer in offers):
         raise Http404
     owed = (ticket.entitlement or {}).get("options", [])
-    return _form_page(
+    return action_form_response(
         request,
         ticket,
         f"{PANEL}#offer-form",
