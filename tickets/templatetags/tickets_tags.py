@@ -1,10 +1,16 @@
-"""Template helpers of the tickets pages: SLA badges."""
+"""Template helpers of the tickets pages: status and SLA badges. Both are simple tags that
+build their few elements directly: as an include or an inclusion tag they cost a template
+render per queue row, about a fifth of a queue page."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tickets.cases import selectors as case_selectors
@@ -30,14 +36,14 @@ def _duration(seconds: float) -> str:
     return _("%(days)d d") % {"days": round(hours / 24)}
 
 
-@register.inclusion_tag("tickets/sla_badge.html")
-def sla_badge(ticket: Ticket, now: datetime) -> dict:
+@register.simple_tag
+def sla_badge(ticket: Ticket, now: datetime) -> str:
     """The next clock of an open case as a badge, in the state standards.sla.clock_state
     gives it (the case page shows the same): red when overdue, amber past its 80 % warning
     point, grey when paused, green otherwise (wall-clock time left)."""
     nxt = ticket.next_due
     if nxt is None:
-        return {"badge": None}
+        return mark_safe('<span class="text-body-secondary">—</span>')  # a constant
     due, clock = nxt
     state = case_selectors.ticket_clock_state(ticket=ticket, clock=clock, now=now)
     seconds = (due - now).total_seconds()
@@ -55,7 +61,21 @@ def sla_badge(ticket: Ticket, now: datetime) -> dict:
             "clock": CLOCK_NAMES[clock](),
             "time": _duration(seconds),
         }
-    return {"badge": {"css": css, "text": text, "due": due, "clock": clock}}
+    return format_html(
+        '<span class="badge {}" data-clock="{}" title="{}">{}</span>',
+        css,
+        clock,
+        date_format(timezone.localtime(due), "Y-m-d H:i"),
+        text,
+    )
+
+
+@register.simple_tag
+def status_badge(status: str, label) -> str:
+    """A case status as a coloured badge (the colours are in the stylesheet, per status)."""
+    return format_html(
+        '<span class="badge ticket-status ticket-{}">{}</span>', status, label
+    )
 
 
 @register.filter
