@@ -246,3 +246,15 @@ def test_search_by_case_number_start_or_any_part(unit_tree, people):
     assert found("-00042") == ["T20260101-00042"]
     assert found("0101-000") == ["T20260101-00042"]
     assert found("T20260102") == []
+
+
+def test_a_term_no_case_number_can_hold_searches_titles_and_customers_only(
+    unit_tree, people
+):
+    add_cases(5, unit_tree=unit_tree, **_owners(people))
+    Ticket.objects.filter(number="Q0000002").update(title="洗衣机漏水")
+    manager = people["manager"]
+    queue = selectors.ticket_list(user=manager, view="all", q="漏水")
+    # the title matches; the number is not searched for a term it cannot contain
+    assert [t.title for t in queue] == ["洗衣机漏水"]
+    assert '"number"' not in str(queue.query).split("WHERE", 1)[1]

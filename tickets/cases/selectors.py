@@ -39,6 +39,8 @@ def overdue_condition(now: datetime) -> Q:
 # A search term that can only be the start of a case number (tickets.cases.services
 # numbers cases "T<yyyymmdd>-<id>").
 CASE_NUMBER_START = re.compile(r"^[Tt]\d")
+# Case numbers hold only ASCII letters, digits and dashes (imported ones too).
+CASE_NUMBER_PART = re.compile(r"^[A-Za-z0-9-]+$")
 
 # At most this many customers whose name starts with the search term widen a queue search
 # (a name typed that short matches more than anyone reads; the number and title still match).
@@ -99,14 +101,15 @@ def ticket_search_condition(q: str) -> Q:
         .order_by()
         .values_list("pk", flat=True)[:SEARCH_CUSTOMERS_MAX]
     )
+    condition = Q(title__icontains=term)
     if CASE_NUMBER_START.match(term):
         # Case numbers are "T<date>-<id>" and only begin with the letter, so containing
         # such a term is beginning with it: a prefix match on the number's own index (the
         # trigram index would intersect the trigrams every number shares, "T20", "202").
-        number = Q(number__startswith=term.upper())
-    else:
-        number = Q(number__icontains=term)
-    condition = number | Q(title__icontains=term)
+        condition |= Q(number__startswith=term.upper())
+    elif CASE_NUMBER_PART.match(term):
+        condition |= Q(number__icontains=term)
+    # Any other term (a name, Chinese text) is in no case number: not searched there.
     if customer_ids:
         condition |= Q(customer_id__in=customer_ids)
     return condition
