@@ -316,18 +316,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-if CELERY_BROKER_URL.startswith("filesystem://"):
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """The filesystem broker's transport options for `folder`, whose queue, processed and
+    control folders are created here (kombu does not create them). The test and benchmark
+    settings give theirs a folder of their own."""
     for sub in ("queue", "processed", "control"):
-        (CELERY_DATA_DIR / sub).mkdir(
-            parents=True, exist_ok=True
-        )  # kombu does not create them
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_DATA_DIR / "queue"),
-        "data_folder_out": str(CELERY_DATA_DIR / "queue"),
-        "processed_folder": str(CELERY_DATA_DIR / "processed"),
-        "control_folder": str(CELERY_DATA_DIR / "control"),
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_DATA_DIR)
     # kombu's filesystem transport with an atomic publish, polling every 50 ms (its
     # docstring says why): without it a worker moved about 2 messages a second.
     CELERY_BROKER_TRANSPORT = "aftersales.celery:FilesystemTransport"

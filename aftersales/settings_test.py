@@ -5,7 +5,11 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-" + "x" * 50)
 
 from aftersales.settings import *  # noqa: E402, F403
-from aftersales.settings import STORAGES, VAR_DIR  # noqa: E402
+from aftersales.settings import (  # noqa: E402
+    STORAGES,
+    VAR_DIR,
+    filesystem_broker_options,
+)
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -24,16 +28,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Test isolation from a developer's running system: own queue name and broker folder.
 CELERY_TASK_DEFAULT_QUEUE = "aftersales-test"
 if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
-    _folder = VAR_DIR / "test-celery"
-    for _sub in ("queue", "processed", "control"):
-        (_folder / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_folder / "queue"),
-        "data_folder_out": str(_folder / "queue"),
-        "processed_folder": str(_folder / "processed"),
-        "control_folder": str(_folder / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "test-celery")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory, so that a real Celery worker process can open the test database.

@@ -66,16 +66,9 @@ REST_FRAMEWORK = {
 # Messages the web process publishes go to a broker folder of the benchmark's own (the
 # embedded default), never to a developer's running system.
 if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F821  # from the base
-    _folder = BENCH_DIR / "celery"
-    for _sub in ("queue", "processed", "control"):
-        (_folder / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_folder / "queue"),
-        "data_folder_out": str(_folder / "queue"),
-        "processed_folder": str(_folder / "processed"),
-        "control_folder": str(_folder / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = _base.filesystem_broker_options(
+        BENCH_DIR / "celery"
+    )
 CELERY_TASK_DEFAULT_QUEUE = "aftersales-bench"
 OUTBOX_DIR = BENCH_DIR / "outbox"
 LOGGING = {
