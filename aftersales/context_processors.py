@@ -1,6 +1,9 @@
 """Template context for the UI shell: role-based navigation and the unread count."""
 
-from django.urls import NoReverseMatch, reverse
+from functools import lru_cache
+
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aftersales import permissions, selectors
@@ -59,23 +62,33 @@ NAVIGATION = [
 ]
 
 
+@lru_cache(maxsize=64)
+def _nav_urls(language: str | None, script_prefix: str) -> tuple:
+    """(url, label, icon, roles) of the entries whose URL exists, in the given language
+    (the URLs carry its prefix). Reversed once per language and script prefix, not twice
+    an entry on every page (a page's navigation cost about as much as a bare view)."""
+    entries = []
+    for name, label, icon, allowed in NAVIGATION:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        entries.append((url, label, icon, frozenset(allowed) if allowed else None))
+    return tuple(entries), reverse("home")
+
+
 def navigation(request) -> dict:
     """Navigation entries the user's roles allow, and their unread notification count."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     roles = set(user.role_names)
+    entries, home = _nav_urls(get_language(), get_script_prefix())
     items = []
-    for name, label, icon, allowed in NAVIGATION:
-        if allowed is not None and not roles & set(allowed):
+    for url, label, icon, allowed in entries:
+        if allowed is not None and not roles & allowed:
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue
-        active = request.path == url or (
-            url != reverse("home") and request.path.startswith(url)
-        )
+        active = request.path == url or (url != home and request.path.startswith(url))
         items.append({"url": url, "label": label, "icon": icon, "active": active})
     # Only the most specific entry is active (/tickets/recourse/ is not "Cases").
     longest = max((len(i["url"]) for i in items if i["active"]), default=0)

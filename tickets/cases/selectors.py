@@ -46,6 +46,20 @@ CASE_NUMBER_PART = re.compile(r"^[A-Za-z0-9-]+$")
 # (a name typed that short matches more than anyone reads; the number and title still match).
 SEARCH_CUSTOMERS_MAX = 200
 
+# The columns a queue row shows (number, title, labels, badges and the next clock, which
+# needs each clock's due, warning and done times): a queue page reads these, not the
+# description and the other fifty columns of each case and its four related rows.
+QUEUE_ROW_FIELDS = (
+    "number", "title", "type", "source", "status", "priority", "safety_incident",
+    "escalation_level", "created_at", "paused_at", "closed_at",
+    *(f"{clock}_{part}" for clock in sla.CLOCKS for part in ("due_at", "warn_at")),
+    *CLOCK_DONE_FIELDS.values(),
+    "customer__name",
+    *(f"{user}__{field}" for user in ("first_owner", "handler")
+      for field in ("username", "first_name", "last_name")),
+    "unit__name",
+)  # fmt: skip
+
 
 def ticket_list(
     *, user: User, view: str = "", q: str = "", now: datetime | None = None
@@ -56,15 +70,16 @@ def ticket_list(
     loaded (a constant number of queries). No view joins a to-many relation: handovers are
     an `id IN (subquery)` semi-join, units an id list, so no row repeats and no DISTINCT
     is needed (the count stays an index count at any size)."""
+    mine = Q(first_owner=user) | Q(handler=user)
     if view == "mine" and user.is_staff_member:
         # A member of staff sees every case they own or handle (visible_to), so their
         # own cases need no other test: two indexed columns, counted from the indexes.
-        tickets = Ticket.objects.filter(Q(first_owner=user) | Q(handler=user))
+        tickets = Ticket.objects.filter(mine)
+    elif view == "mine":
+        tickets = Ticket.objects.visible_to(user).filter(mine)
     else:
         tickets = Ticket.objects.visible_to(user)
-    if view == "mine":
-        tickets = tickets.filter(Q(first_owner=user) | Q(handler=user))
-    elif view == "units":
+    if view == "units":
         units = Unit.objects.subtree_of(user.units.all()).values_list("pk", flat=True)
         tickets = tickets.filter(unit_id__in=list(units))
     elif view == "awaiting":

@@ -61,9 +61,8 @@ def ticket_list(request):
     filterset = TicketFilterSet(request.GET, queryset=tickets)
     if filterset.is_valid():
         tickets = filterset.qs
-    page = BoundedPaginator(tickets.order_by(*QUEUE_SORTS[sort]), 25).get_page(
-        request.GET.get("page")
-    )
+    rows = tickets.only(*selectors.QUEUE_ROW_FIELDS).order_by(*QUEUE_SORTS[sort])
+    page = BoundedPaginator(rows, 25).get_page(request.GET.get("page"))
     keep = request.GET.copy()
     keep.pop("page", None)
     return render(
