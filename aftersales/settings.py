@@ -123,6 +123,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's renderer with `<select>` built in Python (aftersales/renderers.py).
+FORM_RENDERER = "aftersales.renderers.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 
