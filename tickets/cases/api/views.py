@@ -51,9 +51,17 @@ class TicketViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
-        return selectors.ticket_list(
-            user=self.request.user, view="all", q=self.request.query_params.get("q", "")
-        ).order_by("-created_at", "-pk")
+        # The serializer gives related rows as ids (their columns on the case): the
+        # queue's joins to customer, owners and unit would build four rows a case unread.
+        return (
+            selectors.ticket_list(
+                user=self.request.user,
+                view="all",
+                q=self.request.query_params.get("q", ""),
+            )
+            .select_related(None)
+            .order_by("-created_at", "-pk")
+        )
 
     def filter_queryset(self, queryset):
         for backend in self.filter_backends:
