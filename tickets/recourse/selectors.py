@@ -23,6 +23,7 @@ from customers.models import Party
 from tickets.models import Compensation, RecourseClaim, Ticket, TicketEvent
 
 __all__ = [
+    "case_claims",
     "claim_events",
     "claim_get",
     "claim_list",
@@ -61,6 +62,17 @@ def claim_list(
     return claims.select_related(
         "ticket", "party", "claimant", "owner", "approved_by"
     ).prefetch_related("evidence", "compensations")
+
+
+def case_claims(*, ticket: Ticket) -> QuerySet[RecourseClaim]:
+    """The claims of a case the caller already holds from `Ticket.objects.visible_to`
+    (the case page's, through `ticket_get`): a claim is visible when its case is, so the
+    visibility is not built a second time. Newest first, loaded as `claim_list` does."""
+    return (
+        RecourseClaim.objects.filter(ticket=ticket)
+        .select_related("party", "claimant", "owner", "approved_by")
+        .prefetch_related("evidence", "compensations")
+    )
 
 
 def claim_get(*, user: User, number: str) -> RecourseClaim:

@@ -69,9 +69,7 @@ def panel_context(request, ticket) -> dict:
     compensations = list(recourse_selectors.compensation_list(ticket=ticket))
     return {
         "compensations": compensations,
-        "recourse_claims": recourse_selectors.claim_list(
-            user=request.user, ticket=ticket
-        ),
+        "recourse_claims": recourse_selectors.case_claims(ticket=ticket),
         "can_approve_compensation": any(c.paid_on is None for c in compensations)
         and services.compensation_can_approve(actor=request.user, ticket=ticket),
     }
