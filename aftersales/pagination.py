@@ -4,10 +4,8 @@ An exact `COUNT(*)` over a million-row scope costs more than the page itself, an
 paging a queue does not need to know whether it holds 412,311 or 412,312 cases. So the count
 is exact up to `EXACT_UP_TO` rows (a `COUNT(*)` over a `LIMIT`ed subquery, which stops early),
 and beyond that it is PostgreSQL's planner estimate (one `EXPLAIN`, no rows read), marked
-`count_is_estimate` so pages can say "about". On PostgreSQL the estimate is asked first:
-when it is ten times the limit or more, the list is not counted at all (counting its first
-1,001 rows read as many heap pages: 13 ms of an agent's "my cases" at 1 M). On SQLite (the
-embedded default, small data) the count beyond the limit is exact.
+`count_is_estimate` so pages can say "about". On SQLite (the embedded default, small data)
+the count beyond the limit is exact.
 """
 
 from __future__ import annotations
@@ -19,9 +17,6 @@ from django.db import connections
 from django.utils.functional import cached_property
 
 EXACT_UP_TO = 1000
-# An estimate this many times the exact limit is taken without counting: the planner's
-# estimates of the lists' filters are within a factor of two or three of the truth.
-CERTAINLY_LARGE = 10
 
 
 def estimated_count(queryset) -> int | None:
@@ -42,17 +37,14 @@ def bounded_count(queryset, *, exact_up_to: int = EXACT_UP_TO) -> tuple[int, boo
     """(count, is_estimate): exact when the queryset has at most `exact_up_to` rows (read
     with a LIMIT, so a large scope costs no more than `exact_up_to` index entries), else
     the planner's estimate (never below `exact_up_to + 1`), or the exact count where the
-    database gives no estimate. An estimate of `CERTAINLY_LARGE` times the limit or more
-    is returned without counting."""
+    database gives no estimate."""
     rows = queryset.order_by()
-    estimate = estimated_count(rows)
-    if estimate is not None and estimate >= CERTAINLY_LARGE * exact_up_to:
-        return estimate, True
     # Only the ids are read: annotations the page shows (phones, counts) are not computed
     # for the rows counted.
     capped = rows.values("pk")[: exact_up_to + 1].count()
     if capped <= exact_up_to:
         return capped, False
+    estimate = estimated_count(rows)
     if estimate is None:
         return rows.count(), False
     return max(estimate, exact_up_to + 1), True
