@@ -815,6 +815,7 @@ class CaseWriter:
                  f"sla:{ticket_id}:resolve:{step}")
             )  # fmt: skip
         row["escalation_level"] = 2
+        row["resolve_steps_done"] = True  # its last step is recorded
 
     def _follow_up(self, row: dict[str, Any], events: list, *, completed: bool) -> None:
         rng, cast = self.rng, self.cast

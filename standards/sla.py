@@ -160,18 +160,23 @@ def hours_after(start: datetime, hours: Any) -> datetime | None:
     return start + timedelta(hours=float(Decimal(str(hours))))
 
 
+# The steps of a running clock, in the order they come; the last ends its escalation.
+ESCALATION_STEPS = ("warning", "breach", "manager")
+
+
 def escalation_steps(
     *, started_at: datetime, due: datetime, now: datetime
 ) -> list[str]:
     """The escalation steps a running clock has reached at `now`: "warning" (its warn point
     has come: the caller selects clocks past it), "breach" at the due time (100 %), and
     "manager" at twice its time (200 %)."""
-    steps = ["warning"]
+    warning, breach, manager = ESCALATION_STEPS
+    steps = [warning]
     if now >= due:
-        steps.append("breach")
+        steps.append(breach)
     total = (due - started_at).total_seconds()
     if total > 0 and (now - started_at).total_seconds() >= ESCALATION_FACTOR * total:
-        steps.append("manager")
+        steps.append(manager)
     return steps
 
 

@@ -314,6 +314,8 @@ def ticket_transition(
         fresh = _due_times(ticket, now)
         fields["resolve_due_at"] = fresh["resolve_due_at"]
         fields["resolve_warn_at"] = fresh["resolve_warn_at"]
+        # A new round: its SLA steps are still to come (tickets.cases.sweep).
+        fields.update({f"{clock}_steps_done": False for clock in sla.CLOCKS})
     old = _set_status(ticket, target, **fields)
     ticket.refresh_from_db()
     ticket_event_record(

@@ -13,10 +13,11 @@ anyone, so two sweeps at once take each step exactly once."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -77,6 +78,26 @@ def sla_key(ticket_id: int, clock: str, step: str, reopen_count: int) -> str:
 
 def _url(number: str) -> str:
     return Ticket(number=number).get_absolute_url()
+
+
+@contextmanager
+def _serial_plans() -> Iterator[None]:
+    """PostgreSQL plans the sweep's questions without parallel workers: it cannot know
+    that nearly every clock past its warning has all its steps recorded, so it expects
+    thousands of rows and starts workers, which cost 10 ms to answer a few (at 1 M). Set
+    for the connection during the sweep and reset after it (two statements a sweep)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    try:
+        yield
+    finally:
+        # In a transaction that failed the RESET fails too, and the rollback undoes the
+        # SET (PostgreSQL's settings are transactional).
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET max_parallel_workers_per_gather")
 
 
 def _batches(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[list[tuple]]:
@@ -161,7 +182,9 @@ def _sla_due(clock: str, *, now: datetime) -> QuerySet:
     up: a step is recorded together with every step below it (in one statement, and the
     sweep before this one wrote them in ascending order), so its key stands for all of them.
     A case whose steps are all recorded is read by no one, so a minute with nothing new
-    costs one query per clock, and one index probe per case at risk."""
+    costs one query per clock, and one index probe per case at risk; once the last step
+    is recorded, the clock leaves the warn index (`<clock>_steps_done`, `_steps_done`)
+    and is probed no more this round."""
     due, warn, done = f"{clock}_due_at", f"{clock}_warn_at", CLOCK_DONE_FIELDS[clock]
     last_step_taken = TicketEvent.objects.filter(
         key=Concat(
@@ -177,6 +200,7 @@ def _sla_due(clock: str, *, now: datetime) -> QuerySet:
         Ticket.objects.filter(status__in=workflow.OPEN_STATES, has_sla=True)
         .exclude(status__in=workflow.PAUSED_STATES)
         .filter(**{f"{done}__isnull": True, f"{warn}__lte": now})
+        .filter(**{f"{clock}_steps_done": False})
         .alias(
             round_suffix=Case(
                 When(
@@ -229,7 +253,7 @@ def sla_sweep(*, now: datetime) -> int:
     breach at 100 % (the unit's supervisors, level 1) and escalate at 200 % (the managers,
     level 2). Each step happens once per case, clock and round (unique event keys), even
     with two sweeps at once. Returns the number of steps this run recorded."""
-    with job_run("sla_sweep") as run:
+    with job_run("sla_sweep") as run, _serial_plans():
         for clock in sla.CLOCKS:
             for rows in _batches(_sla_due(clock, now=now), _sla_fields(clock)):
                 run.items += _sla_steps(clock, rows, now=now)
@@ -270,8 +294,25 @@ def _sla_steps(clock: str, rows: list[tuple], *, now: datetime) -> int:
             )
         )
     _raise_levels(levels)
+    _steps_done(clock, plan.values(), rows)
     _send(alerts)
     return len(recorded)
+
+
+def _steps_done(clock: str, planned, rows: list[tuple]) -> None:
+    """Mark the clock of the cases whose last step (the managers') is recorded, by this
+    sweep or an earlier one: the sweep need not look at them again this round. Only a
+    case still in the round read is marked (a reopening in between starts a new one)."""
+    last_step = sla.ESCALATION_STEPS[-1]
+    last = {pk for step, pk, *_rest in planned if step == last_step}
+    rounds: dict[int, list[int]] = {}
+    for pk, _number, _created, reopen_count, *_rest in rows:
+        if pk in last:
+            rounds.setdefault(reopen_count, []).append(pk)
+    for reopen_count, pks in rounds.items():
+        Ticket.objects.filter(pk__in=pks, reopen_count=reopen_count).update(
+            **{f"{clock}_steps_done": True}
+        )
 
 
 def _raise_levels(levels: dict[int, int]) -> None:
