@@ -63,6 +63,12 @@ def probes() -> dict[str, str]:
 def work_units(p: dict[str, str]) -> list[Unit]:
     """Every work unit, the bare view first."""
     units = [Unit("bare Django JSON view", "/bench/bare/", group="baseline")]
+    # The floors: what any page or API call costs before its own work (bench/urls.py).
+    units += [
+        Unit("floor: signed-in page shell", "/bench/shell/", "agent", group="floor"),
+        Unit("floor: signed-in API call", "/bench/me/", "agent", "token",
+             group="floor"),
+    ]  # fmt: skip
     units += [
         Unit(f"queue {tab}", f"/tickets/?view={tab}", "agent", group="queue")
         for tab in QUEUE_TABS
