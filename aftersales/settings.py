@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tickets",
     "feedback",
     "portal",
+    "dashboards",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("followups/", include("feedback.followups.urls")),
     path("feedback/", include("feedback.voice.urls")),
     path("care/", include("feedback.care.urls")),
+    path("dashboard/", include("dashboards.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -94,11 +94,14 @@ VALIDITY_BASIS_RANK = {
 
 @dataclass(frozen=True)
 class KpiDefinition:
-    """A KPI the standard sets a target or ceiling for (domain §8)."""
+    """A KPI the standard sets a target or ceiling for (domain §8). `kind` is what its value
+    measures: a rate (0–1), hours or days, a CSAT score (1–5), an NPS (−100 to 100) or a
+    count; the dashboards compute it (dashboards.kpis)."""
 
     key: str
     label: Any
     higher_is_better: bool
+    kind: str = "rate"
 
 
 KPI_DEFINITIONS = [
@@ -108,19 +111,110 @@ KPI_DEFINITIONS = [
         "dissatisfaction_rate", _("Dissatisfaction rate"), higher_is_better=False
     ),
     KpiDefinition("followup_rate", _("Follow-up rate"), higher_is_better=True),
+    KpiDefinition(
+        "followup_timeliness", _("Follow-ups on time"), higher_is_better=True
+    ),
     KpiDefinition("satisfaction_rate", _("Satisfaction rate"), higher_is_better=True),
+    KpiDefinition("csat", _("CSAT (1–5)"), higher_is_better=True, kind="score"),
+    KpiDefinition("nps", _("NPS"), higher_is_better=True, kind="nps"),
     KpiDefinition(
         "first_time_fix_rate", _("First-time-fix rate"), higher_is_better=True
     ),
     KpiDefinition(
+        "repeat_repair_rate_30",
+        _("Repeat repairs within 30 days"),
+        higher_is_better=False,
+    ),
+    KpiDefinition(
+        "repeat_repair_rate_90",
+        _("Repeat repairs within 90 days"),
+        higher_is_better=False,
+    ),
+    KpiDefinition(
         "on_time_acknowledge", _("On-time acknowledgement"), higher_is_better=True
     ),
+    KpiDefinition(
+        "on_time_first_contact", _("On-time first contact"), higher_is_better=True
+    ),
+    KpiDefinition("on_time_onsite", _("On-time on site"), higher_is_better=True),
     KpiDefinition("on_time_resolve", _("On-time resolution"), higher_is_better=True),
+    KpiDefinition(
+        "first_response_median_hours",
+        _("First response, median"),
+        higher_is_better=False,
+        kind="hours",
+    ),  # fmt: skip
+    KpiDefinition(
+        "first_response_p90_hours",
+        _("First response, 90th percentile"),
+        higher_is_better=False,
+        kind="hours",
+    ),  # fmt: skip
+    KpiDefinition(
+        "resolution_median_hours",
+        _("Resolution time, median"),
+        higher_is_better=False,
+        kind="hours",
+    ),  # fmt: skip
+    KpiDefinition(
+        "resolution_p90_hours",
+        _("Resolution time, 90th percentile"),
+        higher_is_better=False,
+        kind="hours",
+    ),  # fmt: skip
+    KpiDefinition("backlog", _("Backlog"), higher_is_better=False, kind="count"),
     KpiDefinition("reopen_rate", _("Reopen rate"), higher_is_better=False),
+    KpiDefinition(
+        "handover_acceptance_hours",
+        _("Handover acceptance time"),
+        higher_is_better=False,
+        kind="hours",
+    ),  # fmt: skip
+    KpiDefinition(
+        "handover_bounce_rate", _("Handover bounce rate"), higher_is_better=False
+    ),
+    KpiDefinition(
+        "sanbao_exceptions", _("三包 exceptions"), higher_is_better=False, kind="count"
+    ),
     KpiDefinition(
         "recourse_recovery_rate", _("Recourse recovery rate"), higher_is_better=True
     ),
+    KpiDefinition(
+        "recourse_cycle_days",
+        _("Recourse cycle time"),
+        higher_is_better=False,
+        kind="days",
+    ),  # fmt: skip
+    KpiDefinition(
+        "feedback_on_time_rate", _("Feedback answered on time"), higher_is_better=True
+    ),
+    KpiDefinition(
+        "improvement_on_time_rate",
+        _("Improvement actions closed on time"),
+        higher_is_better=True,
+    ),  # fmt: skip
+    KpiDefinition(
+        "improvement_actions_open",
+        _("Improvement actions open"),
+        higher_is_better=False,
+        kind="count",
+    ),  # fmt: skip
+    KpiDefinition(
+        "review_on_time_rate", _("Standard reviews on time"), higher_is_better=True
+    ),
+    KpiDefinition(
+        "conduct_compliance_rate", _("Conduct compliance"), higher_is_better=True
+    ),
 ]
+# What a target or ceiling of each kind may be, and how it is explained.
+KPI_KIND_BOUNDS = {
+    "rate": (Decimal(0), Decimal(1)),
+    "hours": (Decimal(0), Decimal(100000)),
+    "days": (Decimal(0), Decimal(3650)),
+    "score": (Decimal(1), Decimal(5)),
+    "nps": (Decimal(-100), Decimal(100)),
+    "count": (Decimal(0), Decimal(1000000000)),
+}
 KPI_BY_KEY = {kpi.key: kpi for kpi in KPI_DEFINITIONS}
 
 # --- Schema -------------------------------------------------------------------------------------
@@ -139,9 +233,7 @@ class Field:
     path: str
     label: Any
     help: Any
-    kind: (
-        str  # hours | days | months | count | rate | bool | choice | time | list | text
-    )
+    kind: str  # hours | days | months | count | rate | number | bool | choice | time | list | text
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     choices: tuple[tuple[str, Any], ...] = ()
@@ -149,6 +241,22 @@ class Field:
     legal_bound: str = ""
     required: bool = True
     group: str = ""
+
+
+_KPI_FIELD_KIND = {
+    "rate": "rate", "hours": "hours", "days": "days", "score": "number", "nps": "number",
+    "count": "count",
+}  # fmt: skip
+_KPI_TARGET_HELP = {
+    "rate": _(
+        "A rate between 0 and 1 (the classic three-controls ceiling is 0.00001)."
+    ),
+    "hours": _("Business hours."),
+    "days": _("Days."),
+    "score": _("An average score from 1 to 5."),
+    "nps": _("A net promoter score from −100 to 100."),
+    "count": _("A number of items."),
+}
 
 
 def _priority_fields(clock: str, label: Any, help_text: Any) -> list[Field]:
@@ -266,12 +374,13 @@ SCHEMA: list[Field] = [
         for kpi in KPI_DEFINITIONS
         for field in (
             Field(f"kpi.{kpi.key}.target", format_lazy("{}: {}", kpi.label, _("target")),
-                  _("The value aimed at (a rate between 0 and 1)."), "rate", Decimal(0),
-                  Decimal(1), required=False, group="kpi"),
+                  _KPI_TARGET_HELP[kpi.kind], _KPI_FIELD_KIND[kpi.kind],
+                  *KPI_KIND_BOUNDS[kpi.kind], required=False, group="kpi"),
             Field(f"kpi.{kpi.key}.ceiling", format_lazy("{}: {}", kpi.label, _("limit")),
-                  _("Crossing it marks the KPI red and opens an improvement action (a rate "
-                    "between 0 and 1; the classic three-controls ceiling is 0.00001)."),
-                  "rate", Decimal(0), Decimal(1), required=False, group="kpi"),
+                  format_lazy("{} {}", _("Crossing it marks the KPI red and opens an "
+                                         "improvement action."), _KPI_TARGET_HELP[kpi.kind]),
+                  _KPI_FIELD_KIND[kpi.kind], *KPI_KIND_BOUNDS[kpi.kind], required=False,
+                  group="kpi"),
         )
     ],
     Field("conduct_checklist", _("On-site conduct checklist"),
@@ -346,6 +455,24 @@ DEFAULT_SERVICE_PARAMETERS: dict[str, Any] = {
         "on_time_resolve": {"target": 0.95, "ceiling": 0.9},
         "reopen_rate": {"target": 0.02, "ceiling": 0.05},
         "recourse_recovery_rate": {"target": 0.9, "ceiling": 0.7},
+        "followup_timeliness": {"target": 0.95, "ceiling": 0.9},
+        "csat": {"target": 4.5, "ceiling": 4.0},
+        "nps": {"target": 50, "ceiling": 30},
+        "repeat_repair_rate_30": {"target": 0.02, "ceiling": 0.05},
+        "repeat_repair_rate_90": {"target": 0.05, "ceiling": 0.1},
+        "on_time_first_contact": {"target": 0.95, "ceiling": 0.9},
+        "on_time_onsite": {"target": 0.95, "ceiling": 0.9},
+        "first_response_median_hours": {"target": 1, "ceiling": 4},
+        "first_response_p90_hours": {"target": 4, "ceiling": 8},
+        "resolution_median_hours": {"target": 16, "ceiling": 40},
+        "resolution_p90_hours": {"target": 40, "ceiling": 80},
+        "handover_acceptance_hours": {"target": 2, "ceiling": 4},
+        "handover_bounce_rate": {"target": 0.05, "ceiling": 0.1},
+        "recourse_cycle_days": {"target": 60, "ceiling": 90},
+        "feedback_on_time_rate": {"target": 0.95, "ceiling": 0.9},
+        "improvement_on_time_rate": {"target": 0.9, "ceiling": 0.8},
+        "review_on_time_rate": {"target": 1.0, "ceiling": 0.9},
+        "conduct_compliance_rate": {"target": 0.98, "ceiling": 0.95},
     },
     "conduct_checklist": DEFAULT_CONDUCT_CHECKLIST,
 }
@@ -416,7 +543,7 @@ def _check_field(field: Field, value: Any, legal_codes: set[str]) -> str | None:
     """The message for one value that does not fit its field, else None."""
     if value is None or value == "" or value == []:
         return str(_("This value is required.")) if field.required else None
-    if field.kind in {"hours", "days", "months", "count", "rate"}:
+    if field.kind in {"hours", "days", "months", "count", "rate", "number"}:
         number = _number(value)
         if number is None:
             return str(_("Enter a number."))

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("feedback.followups.api.urls")),
     path("", include("feedback.voice.api.urls")),
     path("", include("feedback.care.api.urls")),
+    path("", include("dashboards.api.urls")),
 ]

@@ -160,9 +160,11 @@ def _filename(kind: str, extension: str) -> str:
     return f"{kind}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-def _response(
+def spreadsheet_response(
     kind: str, header: tuple[str, ...], rows: Iterator[list[Any]], file_format: str
 ):
+    """A download of `rows` under `header`: XLSX, else CSV (UTF-8 with BOM, streamed);
+    text a spreadsheet would run as a formula is defused. Shared by every export."""
     if file_format == "xlsx":
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(kind)
@@ -193,7 +195,7 @@ def customer_export(*, user: User, file_format: str = "csv"):
         user=user,
         customer_of=lambda customer: customer.pk,
     )
-    return _response("customers", CUSTOMER_COLUMNS, rows, file_format)
+    return spreadsheet_response("customers", CUSTOMER_COLUMNS, rows, file_format)
 
 
 def product_export(*, user: User, file_format: str = "csv"):
@@ -204,4 +206,4 @@ def product_export(*, user: User, file_format: str = "csv"):
         user=user,
         customer_of=lambda product: product.customer_id,
     )
-    return _response("products", PRODUCT_COLUMNS, rows, file_format)
+    return spreadsheet_response("products", PRODUCT_COLUMNS, rows, file_format)

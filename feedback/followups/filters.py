@@ -1,15 +1,24 @@
 """FilterSets of the follow-up worklist and API (one class for both)."""
 
+from datetime import datetime, time, timedelta
+
 import django_filters
+from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from feedback.models import FollowUp
 
 
+def _day_start(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
 class FollowUpFilterSet(django_filters.FilterSet):
     """status, kind, result, ticket (id), customer (id), assigned_to (`me` or a user id),
-    due_before (date or date-time: due at or before)."""
+    due_before (date or date-time: due at or before); the dashboards' drill-downs:
+    completed_from/completed_to and due_from/due_to (days, included), has_case=true."""
 
     ticket = django_filters.NumberFilter(field_name="ticket_id", label=_("Case id"))
     customer = django_filters.NumberFilter(
@@ -29,6 +38,25 @@ class FollowUpFilterSet(django_filters.FilterSet):
         choices=FollowUp.Result.choices, label=_("Result")
     )
 
+    completed_from = django_filters.DateFilter(
+        method="filter_day_from", field_name="completed_at", widget=forms.HiddenInput
+    )
+    completed_to = django_filters.DateFilter(
+        method="filter_day_to", field_name="completed_at", widget=forms.HiddenInput
+    )
+    due_from = django_filters.DateFilter(
+        method="filter_day_from", field_name="due_at", widget=forms.HiddenInput
+    )
+    due_to = django_filters.DateFilter(
+        method="filter_day_to", field_name="due_at", widget=forms.HiddenInput
+    )
+    has_case = django_filters.BooleanFilter(
+        field_name="ticket",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=forms.HiddenInput,
+    )
+
     class Meta:
         model = FollowUp
         fields = [
@@ -40,6 +68,12 @@ class FollowUpFilterSet(django_filters.FilterSet):
             "assigned_to",
             "due_before",
         ]
+
+    def filter_day_from(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__gte": _day_start(value)})
+
+    def filter_day_to(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__lt": _day_start(value + timedelta(days=1))})
 
     def filter_assigned_to(self, queryset, name, value):
         value = value.strip()

@@ -1,22 +1,66 @@
 """FilterSets of the tickets app (queue page and API)."""
 
-import django_filters
-from django.utils import timezone
+from datetime import datetime, time, timedelta
 
+import django_filters
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import Unit
+from standards.parameters import Channel
 from tickets import workflow
 from tickets.cases import selectors
-from tickets.models import Ticket
+from tickets.cases.services import CLOCK_LABELS
+from tickets.models import CLOCK_DONE_FIELDS, Ticket
+
+
+def _day_start(day) -> datetime:
+    """Midnight at the start of `day` in the current time zone."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 class TicketFilterSet(django_filters.FilterSet):
     """The one filter of cases, shared by the queue page and the API (NetBox's pattern):
-    status, type, priority, first_owner, handler, customer, unit; overdue=true. The queue
-    page shows `PAGE_FIELDS` in its filter bar and honours the others from the URL; the
-    page's views (mine, my units, …), search and sort are the selector's and the view's."""
+    status, type, priority, first_owner, handler, customer, unit; overdue=true; and the
+    dashboards' drill-downs: source, product_model, fault_code, unit_tree (a unit and the
+    units below), opened_from/opened_to and resolved_from/resolved_to (days, included),
+    open=true, reopened=true, clock_missed=<clock>. The queue page shows `PAGE_FIELDS` in
+    its filter bar and honours the others from the URL; the page's views (mine, my units,
+    …), search and sort are the selector's and the view's."""
 
     PAGE_FIELDS = ("status", "type", "priority")
 
     overdue = django_filters.BooleanFilter(method="filter_overdue")
+    source = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
+    product_model = django_filters.NumberFilter(
+        field_name="product__model_id", label=_("Product model id")
+    )
+    fault_code = django_filters.CharFilter(label=_("Fault code"))
+    unit_tree = django_filters.NumberFilter(
+        method="filter_unit_tree", label=_("Unit id, with the units below")
+    )
+    opened_from = django_filters.DateFilter(
+        method="filter_day_from", field_name="created_at", label=_("Opened from")
+    )
+    opened_to = django_filters.DateFilter(
+        method="filter_day_to", field_name="created_at", label=_("Opened to")
+    )
+    resolved_from = django_filters.DateFilter(
+        method="filter_day_from", field_name="resolved_at", label=_("Resolved from")
+    )
+    resolved_to = django_filters.DateFilter(
+        method="filter_day_to", field_name="resolved_at", label=_("Resolved to")
+    )
+    open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
+    reopened = django_filters.BooleanFilter(
+        method="filter_reopened", label=_("Reopened")
+    )
+    clock_missed = django_filters.ChoiceFilter(
+        choices=[(clock, CLOCK_LABELS[clock]) for clock in CLOCK_DONE_FIELDS],
+        method="filter_clock_missed",
+        label=_("Clock missed"),
+    )
 
     class Meta:
         model = Ticket
@@ -34,6 +78,41 @@ class TicketFilterSet(django_filters.FilterSet):
         condition = selectors.overdue_condition(timezone.now())
         open_cases = queryset.filter(status__in=workflow.OPEN_STATES)
         return open_cases.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_unit_tree(self, queryset, name, value):
+        unit = Unit.objects.filter(pk=value).first()
+        if unit is None:
+            return queryset.none()
+        subtree = Unit.objects.subtree_of([unit]).values("pk")
+        return queryset.filter(unit_id__in=subtree)
+
+    def filter_day_from(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__gte": _day_start(value)})
+
+    def filter_day_to(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__lt": _day_start(value + timedelta(days=1))})
+
+    def filter_open(self, queryset, name, value):
+        states = sorted(workflow.OPEN_STATES)
+        return (
+            queryset.filter(status__in=states)
+            if value
+            else queryset.exclude(status__in=states)
+        )
+
+    def filter_reopened(self, queryset, name, value):
+        return (
+            queryset.filter(reopen_count__gt=0)
+            if value
+            else queryset.filter(reopen_count=0)
+        )
+
+    def filter_clock_missed(self, queryset, name, value):
+        """Cases whose clock has come due and was not met by its due time."""
+        due, done = f"{value}_due_at", CLOCK_DONE_FIELDS[value]
+        return queryset.filter(
+            has_sla=True, **{f"{due}__isnull": False, f"{due}__lt": timezone.now()}
+        ).filter(Q(**{f"{done}__isnull": True}) | Q(**{f"{done}__gt": F(due)}))
 
     def page_fields(self) -> list:
         """The bound fields of the queue page's filter bar, styled for it."""

@@ -234,6 +234,15 @@ class Ticket(models.Model):
     first_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
     onsite_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Business hours (the unit's calendar) from opening to the acknowledgement and to the
+    # latest resolution, stored when the clock stops: the KPIs' response and resolution
+    # times and their percentiles are read from here, in SQL.
+    first_response_hours = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, editable=False
+    )
+    resolution_hours = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, editable=False
+    )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     escalation_level = models.PositiveSmallIntegerField(
@@ -289,6 +298,8 @@ class Ticket(models.Model):
             ),
             # The queue's sorts: newest first (the default), oldest first, by priority.
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            # The KPIs of cases resolved in a period (dashboards).
+            models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
             models.Index(
                 fields=["priority", "-created_at", "-id"], name="ticket_priority_idx"
             ),

@@ -119,6 +119,9 @@ class FieldVisit(models.Model):
     customer_confirmed = models.BooleanField(
         _("confirmed by the customer"), default=False
     )
+    # The checklist's tally, kept beside it so that conduct compliance is a sum in SQL.
+    conduct_items = models.PositiveSmallIntegerField(default=0, editable=False)
+    conduct_met = models.PositiveSmallIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -515,6 +515,8 @@ def visit_complete(
         parts=parts or "",
         fees=fees,
         checklist=answers,
+        conduct_items=len(answers),
+        conduct_met=sum(1 for done in answers.values() if done),
         customer_confirmed=customer_confirmed,
     ):
         raise StaleObject(_("This visit is already recorded."))

@@ -1,0 +1,66 @@
+"""Where each figure drills down to: the list of cases (the queue), follow-ups (the
+worklist) or claims behind it, with the dashboard's period and filters as the list's own
+URL filters (tickets.cases.filters, feedback.followups.filters)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from dashboards.measures import Scope
+
+
+def _case_filters(scope: Scope, *, unit_id: int | None) -> dict[str, object]:
+    params: dict[str, object] = {"view": "all"}
+    if unit_id is not None:
+        params["unit_tree"] = unit_id
+    if scope.user_id is not None:
+        params["first_owner"] = scope.user_id
+    if scope.product_model_id is not None:
+        params["product_model"] = scope.product_model_id
+    if scope.channel:
+        params["source"] = scope.channel
+    if scope.case_type:
+        params["type"] = scope.case_type
+    return params
+
+
+def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) -> str:
+    """The list behind a KPI's drill-down `drill` (dashboards.kpis.Kpi.drill), '' for none."""
+    if not drill:
+        return ""
+    first, last = scope.first_day.isoformat(), scope.last_day.isoformat()
+    kind, _colon, detail = drill.partition(":")
+    if kind == "followups":
+        params: dict[str, object] = {"view": "all", "has_case": "true"}
+        if detail == "due":
+            params.update(due_from=first, due_to=last)
+        else:
+            params.update(completed_from=first, completed_to=last, status="completed")
+            if detail in {"satisfied", "dissatisfied"}:
+                params["result"] = detail
+        return f"{reverse('followups:followup-list')}?{urlencode(params)}"
+    if kind == "claims":
+        return reverse("tickets:recourse-claim-list")
+    params = _case_filters(scope, unit_id=unit_id)
+    opened = {"opened_from": first, "opened_to": last}
+    resolved = {"resolved_from": first, "resolved_to": last}
+    if kind == "complaints":
+        params.update(opened, type="complaint")
+    elif kind == "clock_missed":
+        params.update(opened, clock_missed=detail)
+    elif kind == "opened":
+        params.update(opened)
+    elif kind == "resolved":
+        params.update(resolved)
+    elif kind == "resolved_repairs":
+        params.update(resolved, type="repair")
+    elif kind == "repairs":
+        params.update(opened, type="repair")
+    elif kind == "reopened":
+        params.update(resolved, reopened="true")
+    elif kind == "backlog":
+        params["open"] = "true"
+    params.update(extra)
+    return f"{reverse('tickets:ticket-list')}?{urlencode(params)}"

@@ -1,0 +1,157 @@
+"""The dashboards' filters, shared by the pages and the API: the period (a day, week, month,
+quarter around a date, or a custom range `from`–`to`), the unit (its subtree), the person,
+the product model, the channel and the case type; and who may see what."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales import permissions
+from aftersales.forms import BootstrapFormMixin
+from aftersales.models import Unit, User
+from aftersales.selectors import user_list
+from customers.models import ProductModel
+from dashboards.measures import Scope
+from dashboards.periods import (
+    MAX_DAYS,
+    Period,
+    PeriodKind,
+    custom_period,
+    period_containing,
+)
+from standards.parameters import CaseType, Channel
+
+
+def sees_dashboard(user) -> bool:
+    """Supervisors (their subtree), quality managers, managers and administrators."""
+    return permissions.sees_acknowledgement_gaps(user)
+
+
+def visible_unit_ids(user) -> tuple[int, ...] | None:
+    """The units whose figures `user` may see: None for all (company-wide roles), else the
+    subtrees of the units they supervise. Raises PermissionDenied for anyone else."""
+    if permissions.sees_company_wide(user):
+        return None
+    if not sees_dashboard(user):
+        raise PermissionDenied
+    return permissions.unit_scope(user).seen_ids
+
+
+class DashboardFilterForm(BootstrapFormMixin, forms.Form):
+    """Validated filters → a `Scope` and a `Period`."""
+
+    period = forms.ChoiceField(
+        label=_("Period"), choices=PeriodKind.choices, required=False
+    )
+    date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Any day of the period."),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False
+    )
+    user = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.none(), required=False
+    )
+    product_model = forms.ModelChoiceField(
+        label=_("Product model"), queryset=ProductModel.objects.none(), required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    type = forms.ChoiceField(label=_("Case type"), required=False)
+
+    def __init__(self, data=None, *, viewer: User, now=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.viewer = viewer
+        self.now = now or timezone.now()
+        self.allowed_unit_ids = visible_unit_ids(viewer)
+        # `from` and `to` are Python keywords: declared here, not as attributes.
+        for name, label in (("from", _("From")), ("to", _("To"))):
+            self.fields[name] = forms.DateField(
+                label=label,
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+        units = Unit.objects.order_by("path")
+        if self.allowed_unit_ids is not None:
+            units = units.filter(pk__in=self.allowed_unit_ids)
+        self.fields["unit"].queryset = units
+        self.fields["user"].queryset = user_list(viewer=viewer).prefetch_related(None)
+        self.fields["product_model"].queryset = ProductModel.objects.order_by("code")
+        self.fields["channel"].choices = [("", _("Any")), *Channel.choices]
+        self.fields["type"].choices = [("", _("Any")), *CaseType.choices]
+        self.fields["unit"].error_messages["invalid_choice"] = _(
+            "Choose a unit whose figures you may see."
+        )
+        self.fields["user"].error_messages["invalid_choice"] = _(
+            "Choose a member of staff you may see."
+        )
+        self.apply_bootstrap()
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("from"), cleaned.get("to")
+        if first and last and first > last:
+            self.add_error("to", _("The end must not be before the start."))
+        elif first and last and (last - first).days + 1 > MAX_DAYS:
+            self.add_error("to", _("Choose a period of at most ten years."))
+        user = cleaned.get("user")
+        if user is not None and self.allowed_unit_ids is not None:
+            units = set(user.memberships.values_list("unit_id", flat=True))
+            if not units & set(self.allowed_unit_ids):
+                self.add_error("user", _("Choose a member of staff you may see."))
+        return cleaned
+
+    def get_period(self) -> Period:
+        """The period asked for (the current month by default)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        today = timezone.localdate(self.now)
+        first, last = data.get("from"), data.get("to")
+        if first or last:
+            if first is None:
+                first = last.replace(day=1)
+            if last is None:
+                last = max(first, today)
+            return custom_period(first, last)
+        kind = data.get("period") or PeriodKind.MONTH
+        if kind == PeriodKind.CUSTOM:
+            kind = PeriodKind.MONTH
+        return period_containing(kind, data.get("date") or today)
+
+    def get_scope(self, period: Period | None = None) -> Scope:
+        """The scope of the (valid) filters for `period` (default: the one asked for)."""
+        data = self.cleaned_data
+        period = period or self.get_period()
+        start, end = period.span(timezone.get_current_timezone())
+        unit_ids = self.allowed_unit_ids
+        if data.get("unit") is not None:
+            subtree = Unit.objects.subtree_of([data["unit"]]).values_list(
+                "pk", flat=True
+            )
+            chosen = set(subtree)
+            if unit_ids is not None:
+                chosen &= set(unit_ids)
+            unit_ids = tuple(sorted(chosen))
+        return Scope(
+            start=start,
+            end=end,
+            now=self.now,
+            unit_ids=unit_ids,
+            user_id=data["user"].pk if data.get("user") else None,
+            product_model_id=data["product_model"].pk
+            if data.get("product_model")
+            else None,
+            channel=data.get("channel") or None,
+            case_type=data.get("type") or None,
+        )
+
+
+def last_complete_month(today: date) -> Period:
+    """The calendar month before the one holding `today`."""
+    return period_containing(PeriodKind.MONTH, today.replace(day=1) - timedelta(days=1))

@@ -1,0 +1,624 @@
+"""The counts behind every KPI, in SQL: one aggregate query per source (cases opened, cases
+resolved, backlog, follow-ups, contacts, handovers, claims, feedback, improvement actions,
+standard reviews, visits, products in service), a bounded ordered read per percentile, and
+two grouped reads (fault codes per model, recourse per party). Nothing loads rows into
+Python; the number of queries does not depend on the data.
+
+Each measure returns named counters (numerators and denominators); `dashboards.kpis` turns
+them into KPIs. Who a row is attributed to (README "KPI definitions"): a case's KPIs go to
+its unit, first owner, product model, channel and type; follow-up work (rate, timeliness,
+unreachable or missed) to the follow-up's own unit and assignee, its outcome (satisfaction,
+CSAT, NPS) to the case's; contacts to the person who received them and that person's units;
+handovers to the receiving unit and the person who decided them; visits to the technician.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from aftersales.models import Membership
+from customers.models import Contact, OwnedProduct
+from feedback.models import FeedbackItem, FollowUp, ImprovementAction
+from standards.models import StandardVersion
+from standards.parameters import CaseType, SurveyScale
+from standards.workflow import VersionStatus
+from tickets.models import (
+    CLOCK_DONE_FIELDS,
+    Compensation,
+    FieldVisit,
+    Handover,
+    RecourseClaim,
+    Repair,
+    Ticket,
+    TicketEvent,
+)
+from tickets.workflow import OPEN_STATES, TicketStatus
+
+CLOCKS = tuple(CLOCK_DONE_FIELDS)
+# Backlog ageing buckets: (key, from days, to days), the last one open-ended.
+AGEING = (
+    ("0_1d", 0, 1),
+    ("1_3d", 1, 3),
+    ("3_7d", 3, 7),
+    ("7_30d", 7, 30),
+    ("30d", 30, None),
+)
+ENDED_CASE_STATES = (TicketStatus.CANCELLED, TicketStatus.DUPLICATE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report measures: the period [start, end) as of `now`, narrowed to units (a
+    subtree, as ids; None: all), a person, a product model, a channel and a case type."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    unit_ids: tuple[int, ...] | None = None
+    user_id: int | None = None
+    product_model_id: int | None = None
+    channel: str | None = None
+    case_type: str | None = None
+
+    @property
+    def until(self) -> datetime:
+        """The end of what has happened yet: the period's end, or now within the period."""
+        return min(self.end, max(self.now, self.start))
+
+    @property
+    def first_day(self):
+        return timezone.localtime(self.start).date()
+
+    @property
+    def last_day(self):
+        return timezone.localtime(self.end - timedelta(microseconds=1)).date()
+
+    def case_filter(self, prefix: str = "", *, person: str | None = "first_owner") -> Q:
+        """The scope's condition on cases (`prefix` reaches the case from another model;
+        `person` names the case's field for the person filter, None: not filtered)."""
+        condition = Q()
+        if self.unit_ids is not None:
+            condition &= Q(**{f"{prefix}unit_id__in": self.unit_ids})
+        if self.user_id is not None and person is not None:
+            condition &= Q(**{f"{prefix}{person}_id": self.user_id})
+        return condition & self.product_filter(prefix)
+
+    def product_filter(self, prefix: str = "") -> Q:
+        """The scope's model, channel and case-type conditions on cases."""
+        condition = Q()
+        if self.product_model_id is not None:
+            condition &= Q(**{f"{prefix}product__model_id": self.product_model_id})
+        if self.channel:
+            condition &= Q(**{f"{prefix}source": self.channel})
+        if self.case_type:
+            condition &= Q(**{f"{prefix}type": self.case_type})
+        return condition
+
+    @property
+    def narrowed_to_cases(self) -> bool:
+        """Whether a filter only cases have (model, channel, type) is set."""
+        return bool(self.product_model_id or self.channel or self.case_type)
+
+
+def _totals(queryset: QuerySet, **aggregates: Any) -> dict[str, Any]:
+    """One aggregate query; counts of no rows are 0, sums of no rows None."""
+    return queryset.order_by().aggregate(**aggregates)
+
+
+def _hours(duration: timedelta | None) -> float:
+    return duration.total_seconds() / 3600 if duration else 0.0
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+
+def _repeat_of(days: int) -> Exists:
+    """An earlier repair case of the same owned product with the same fault code, opened
+    within `days` days before this one."""
+    return Exists(
+        Ticket.objects.filter(
+            product_id=OuterRef("product_id"),
+            fault_code=OuterRef("fault_code"),
+            type=CaseType.REPAIR,
+            created_at__lt=OuterRef("created_at"),
+            created_at__gte=OuterRef("created_at") - timedelta(days=days),
+        ).exclude(pk=OuterRef("pk"))
+    )
+
+
+def cases_opened(scope: Scope) -> dict[str, Any]:
+    """Cases opened in the period: complaints, repairs and repeat repairs, the acknowledge
+    clock missed, and each SLA clock that has come due and whether it was met in time."""
+    until = scope.until
+    repair = Q(type=CaseType.REPAIR)
+    aggregates: dict[str, Any] = {
+        "opened": Count("pk"),
+        "complaints": Count("pk", filter=Q(type=CaseType.COMPLAINT)),
+        "repairs": Count("pk", filter=repair),
+        "repeat_30": Count("pk", filter=repair & ~Q(fault_code="") & _repeat_of(30)),
+        "repeat_90": Count("pk", filter=repair & ~Q(fault_code="") & _repeat_of(90)),
+        "responded": Count("pk", filter=Q(first_response_hours__isnull=False)),
+    }
+    for clock, done in CLOCK_DONE_FIELDS.items():
+        due = f"{clock}_due_at"
+        came_due = Q(has_sla=True, **{f"{due}__isnull": False, f"{due}__lt": until})
+        aggregates[f"{clock}_due"] = Count("pk", filter=came_due)
+        aggregates[f"{clock}_met"] = Count(
+            "pk", filter=came_due & Q(**{f"{done}__lte": F(due)})
+        )
+    return _totals(
+        Ticket.objects.filter(
+            scope.case_filter(), created_at__gte=scope.start, created_at__lt=scope.end
+        ),
+        **aggregates,
+    )
+
+
+def _repeated_repair() -> Exists:
+    """A case with a second repair record or a second field visit (not fixed first time)."""
+    return Exists(
+        Repair.objects.filter(ticket_id=OuterRef("pk")).order_by("pk")[1:]
+    ) | Exists(FieldVisit.objects.filter(ticket_id=OuterRef("pk")).order_by("pk")[1:])
+
+
+def cases_resolved(scope: Scope) -> dict[str, Any]:
+    """Cases resolved in the period (their latest resolution): reopened ones, repair cases
+    and those fixed the first time (never reopened, one repair record and one visit at
+    most)."""
+    repair = Q(type=CaseType.REPAIR)
+    return _totals(
+        Ticket.objects.filter(
+            scope.case_filter(), resolved_at__gte=scope.start, resolved_at__lt=scope.end
+        ),
+        resolved=Count("pk"),
+        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+        timed=Count("pk", filter=Q(resolution_hours__isnull=False)),
+        repairs_resolved=Count("pk", filter=repair),
+        fixed_first_time=Count(
+            "pk", filter=repair & Q(reopen_count=0) & ~_repeated_repair()
+        ),
+    )
+
+
+def percentile(
+    queryset: QuerySet, field: str, fraction: float, count: int
+) -> Decimal | None:
+    """The nearest-rank percentile of `field` over `count` rows of `queryset`: the value at
+    rank ⌈fraction × count⌉ in ascending order (one ordered read of one row)."""
+    if count <= 0:
+        return None
+    rank = max(1, math.ceil(fraction * count))
+    return (
+        queryset.filter(**{f"{field}__isnull": False})
+        .order_by(field)
+        .values_list(field, flat=True)[rank - 1 : rank]
+        .first()
+    )
+
+
+def response_percentiles(scope: Scope, *, responded: int, timed: int) -> dict[str, Any]:
+    """Median and 90th percentile of the first response (cases opened in the period) and of
+    the resolution time (cases resolved in the period), in business hours."""
+    opened = Ticket.objects.filter(
+        scope.case_filter(), created_at__gte=scope.start, created_at__lt=scope.end
+    )
+    resolved = Ticket.objects.filter(
+        scope.case_filter(), resolved_at__gte=scope.start, resolved_at__lt=scope.end
+    )
+    return {
+        "first_response_median": percentile(
+            opened, "first_response_hours", 0.5, responded
+        ),
+        "first_response_p90": percentile(
+            opened, "first_response_hours", 0.9, responded
+        ),
+        "resolution_median": percentile(resolved, "resolution_hours", 0.5, timed),
+        "resolution_p90": percentile(resolved, "resolution_hours", 0.9, timed),
+    }
+
+
+def backlog(scope: Scope) -> dict[str, Any]:
+    """Cases open at the end of what has happened (now within the period, else at the
+    period's end), by age. A past period counts the cases opened before its end and not
+    resolved by then (cancelled and duplicate cases left out)."""
+    at = scope.until
+    if at >= scope.now:
+        cases = Ticket.objects.filter(status__in=sorted(OPEN_STATES))
+    else:
+        cases = (
+            Ticket.objects.filter(created_at__lt=at)
+            .exclude(status__in=ENDED_CASE_STATES)
+            .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=at))
+        )
+    aggregates: dict[str, Any] = {"backlog": Count("pk")}
+    for key, low, high in AGEING:
+        condition = Q(created_at__lte=at - timedelta(days=low))
+        if high is not None:
+            condition &= Q(created_at__gt=at - timedelta(days=high))
+        aggregates[f"age_{key}"] = Count("pk", filter=condition)
+    return _totals(cases.filter(scope.case_filter()), **aggregates)
+
+
+def legal_exceptions(scope: Scope) -> dict[str, Any]:
+    """三包 exceptions recorded in the period by the legal-clock sweep: return, exchange or
+    no-reason-return windows closing on a case still owed them, and repair-day limits
+    (30/90 days, parts waits, vehicle limits) reached."""
+    return _totals(
+        TicketEvent.objects.filter(
+            scope.case_filter("ticket__"),
+            type=TicketEvent.Type.LEGAL_DEADLINE,
+            at__gte=scope.start,
+            at__lt=scope.end,
+        ),
+        windows=Count("pk", filter=Q(key__startswith="legal-window:")),
+        limits=Count("pk", filter=Q(key__startswith="repair-limit:")),
+    )
+
+
+# --- Follow-ups and contacts ------------------------------------------------------------------
+
+
+def _followup_work(scope: Scope) -> Q:
+    """Follow-up work: the follow-up's own unit and assignee; model, channel and type of its
+    case (care calls, without a case, drop out when those are set)."""
+    condition = Q()
+    if scope.unit_ids is not None:
+        condition &= Q(unit_id__in=scope.unit_ids)
+    if scope.user_id is not None:
+        condition &= Q(assigned_to_id=scope.user_id)
+    return condition & scope.product_filter("ticket__")
+
+
+def followup_outcomes(scope: Scope) -> dict[str, Any]:
+    """Follow-ups of cases completed in the period: satisfied, dissatisfied, CSAT scores
+    (1–5 scale) and NPS answers (0–10) with promoters (9–10) and detractors (0–6)."""
+    csat = Q(score__isnull=False) & (
+        Q(questionnaire__isnull=True) | Q(questionnaire__scale=SurveyScale.CSAT5)
+    )
+    nps = Q(score__isnull=False, questionnaire__scale=SurveyScale.NPS10)
+    return _totals(
+        FollowUp.objects.filter(
+            scope.case_filter("ticket__"),
+            ticket__isnull=False,
+            status=FollowUp.Status.COMPLETED,
+            completed_at__gte=scope.start,
+            completed_at__lt=scope.end,
+        ),
+        completed=Count("pk"),
+        satisfied=Count("pk", filter=Q(result=FollowUp.Result.SATISFIED)),
+        dissatisfied=Count("pk", filter=Q(result=FollowUp.Result.DISSATISFIED)),
+        csat_answers=Count("pk", filter=csat),
+        csat_points=Coalesce(Sum("score", filter=csat), 0),
+        nps_answers=Count("pk", filter=nps),
+        promoters=Count("pk", filter=nps & Q(score__gte=9)),
+        detractors=Count("pk", filter=nps & Q(score__lte=6)),
+    )
+
+
+def followup_work(scope: Scope) -> dict[str, Any]:
+    """Follow-ups due in the period (not cancelled): completed, and completed inside their
+    window; and the omissions: ended unreachable in the period, or still open when their
+    window closed in the period."""
+    work = FollowUp.objects.filter(_followup_work(scope))
+    due = _totals(
+        work.filter(due_at__gte=scope.start, due_at__lt=scope.end).exclude(
+            status=FollowUp.Status.CANCELLED
+        ),
+        due=Count("pk"),
+        done=Count("pk", filter=Q(status=FollowUp.Status.COMPLETED)),
+        done_on_time=Count(
+            "pk",
+            filter=Q(
+                status=FollowUp.Status.COMPLETED,
+                timeliness=FollowUp.Timeliness.ON_TIME,
+            ),
+        ),
+    )
+    missed = _totals(
+        work.filter(
+            Q(
+                status=FollowUp.Status.UNREACHABLE,
+                ended_at__gte=scope.start,
+                ended_at__lt=scope.end,
+            )
+            | Q(
+                status__in=FollowUp.OPEN_STATUSES,
+                closes_at__gte=scope.start,
+                closes_at__lt=scope.until,
+            )
+        ),
+        missed=Count("pk"),
+    )
+    return {**due, **missed}
+
+
+def contacts(scope: Scope) -> dict[str, Any]:
+    """Contacts in the period, and those without a disposition (an omission). Contacts have
+    no model, channel or type of case: those filters leave them out."""
+    rows = Contact.objects.filter(at__gte=scope.start, at__lt=scope.end)
+    if scope.narrowed_to_cases:
+        rows = rows.none()
+    if scope.unit_ids is not None:
+        rows = rows.filter(
+            received_by_id__in=Subquery(
+                Membership.objects.filter(unit_id__in=scope.unit_ids).values("user_id")
+            )
+        )
+    if scope.user_id is not None:
+        rows = rows.filter(received_by_id=scope.user_id)
+    return _totals(
+        rows,
+        contacts=Count("pk"),
+        undisposed=Count("pk", filter=Q(disposition="")),
+    )
+
+
+def products_in_service(scope: Scope) -> dict[str, Any]:
+    """Owned products delivered on or before the period's last day (of the model, when
+    set): the complaint rate's denominator, for every unit and person."""
+    rows = OwnedProduct.objects.filter(delivery_date__lte=scope.last_day)
+    if scope.product_model_id is not None:
+        rows = rows.filter(model_id=scope.product_model_id)
+    return _totals(rows, in_service=Count("pk"))
+
+
+# --- Handovers, visits, claims ----------------------------------------------------------------
+
+
+def handovers(scope: Scope) -> dict[str, Any]:
+    """Handovers decided in the period (received by the scope's units; decided by its
+    person): accepted, with their waiting time, and bounced (rejected or expired)."""
+    rows = Handover.objects.filter(
+        scope.product_filter("ticket__"),
+        decided_at__gte=scope.start,
+        decided_at__lt=scope.end,
+    )
+    if scope.unit_ids is not None:
+        rows = rows.filter(to_unit_id__in=scope.unit_ids)
+    if scope.user_id is not None:
+        rows = rows.filter(decided_by_id=scope.user_id)
+    accepted = Q(status=Handover.Status.ACCEPTED)
+    totals = _totals(
+        rows,
+        decided=Count("pk"),
+        accepted=Count("pk", filter=accepted),
+        bounced=Count(
+            "pk",
+            filter=Q(status__in=[Handover.Status.REJECTED, Handover.Status.EXPIRED]),
+        ),
+        waited=Sum(
+            ExpressionWrapper(
+                F("decided_at") - F("requested_at"), output_field=DurationField()
+            ),
+            filter=accepted,
+        ),
+    )
+    totals["waited_hours"] = _hours(totals.pop("waited"))
+    return totals
+
+
+def visits(scope: Scope) -> dict[str, Any]:
+    """Field visits arrived in the period: conduct-checklist items done of those asked."""
+    return _totals(
+        FieldVisit.objects.filter(
+            scope.case_filter("ticket__", person=None),
+            arrived_at__gte=scope.start,
+            arrived_at__lt=scope.end,
+            conduct_items__gt=0,
+            **({"technician_id": scope.user_id} if scope.user_id is not None else {}),
+        ),
+        visits=Count("pk"),
+        conduct_items=Coalesce(Sum("conduct_items"), 0),
+        conduct_met=Coalesce(Sum("conduct_met"), 0),
+    )
+
+
+SETTLED = Q(settled_at__isnull=False)
+
+
+def claims(scope: Scope) -> dict[str, Any]:
+    """Recourse claims settled in the period: claimed and recovered amounts, and the days
+    from submission to settlement."""
+    totals = _totals(
+        RecourseClaim.objects.filter(
+            scope.case_filter("ticket__"),
+            settled_at__gte=scope.start,
+            settled_at__lt=scope.end,
+        ),
+        settled=Count("pk"),
+        claimed=Coalesce(Sum("amount"), Decimal(0)),
+        recovered=Coalesce(Sum("recovered_amount"), Decimal(0)),
+        cycled=Count("pk", filter=Q(submitted_at__isnull=False)),
+        cycle=Sum(
+            ExpressionWrapper(
+                F("settled_at") - F("submitted_at"), output_field=DurationField()
+            ),
+            filter=Q(submitted_at__isnull=False),
+        ),
+    )
+    totals["cycle_days"] = _hours(totals.pop("cycle")) / 24
+    return totals
+
+
+def recourse_by_party(scope: Scope, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Per liable party: compensation paid to customers in the period (on cases with that
+    party liable), and claimed and recovered on claims settled in the period. Two grouped
+    reads, the largest payers first."""
+    paid = (
+        Compensation.objects.filter(
+            scope.case_filter("ticket__"),
+            party__isnull=False,
+            paid_on__gte=scope.first_day,
+            paid_on__lte=scope.last_day,
+        )
+        .order_by()
+        .values("party_id", "party__name")
+        .annotate(paid=Sum("amount"))
+    )
+    settled = (
+        RecourseClaim.objects.filter(
+            scope.case_filter("ticket__"),
+            settled_at__gte=scope.start,
+            settled_at__lt=scope.end,
+        )
+        .order_by()
+        .values("party_id", "party__name")
+        .annotate(
+            claimed=Sum("amount"), recovered=Sum("recovered_amount"), claims=Count("pk")
+        )
+    )
+    rows: dict[int, dict[str, Any]] = {}
+    for row in paid:
+        rows[row["party_id"]] = {
+            "party_id": row["party_id"],
+            "party": row["party__name"],
+            "paid": row["paid"],
+            "claimed": Decimal(0),
+            "recovered": Decimal(0),
+            "claims": 0,
+        }
+    for row in settled:
+        entry = rows.setdefault(
+            row["party_id"],
+            {
+                "party_id": row["party_id"],
+                "party": row["party__name"],
+                "paid": Decimal(0),
+            },
+        )
+        entry.update(
+            claimed=row["claimed"], recovered=row["recovered"], claims=row["claims"]
+        )
+    ordered = sorted(
+        rows.values(), key=lambda r: (-r["paid"], -r["claimed"], r["party"])
+    )
+    return ordered[:limit]
+
+
+# --- Voice of the customer, standards ---------------------------------------------------------
+
+
+def feedback(scope: Scope) -> dict[str, Any]:
+    """Feedback items whose reply fell due in the period, and those answered by that day."""
+    rows = FeedbackItem.objects.filter(
+        reply_due_on__gte=scope.first_day, reply_due_on__lte=scope.last_day
+    )
+    if scope.unit_ids is not None:
+        rows = rows.filter(ticket__unit_id__in=scope.unit_ids)
+    if scope.user_id is not None:
+        rows = rows.filter(owner_id=scope.user_id)
+    if scope.product_model_id is not None:
+        rows = rows.filter(product_model_id=scope.product_model_id)
+    if scope.channel or scope.case_type:
+        rows = rows.filter(scope.product_filter("ticket__") & ~Q(ticket=None))
+    zone = timezone.get_current_timezone()
+    return _totals(
+        rows.annotate(answered_on=TruncDate("answered_at", tzinfo=zone)),
+        feedback_due=Count("pk"),
+        feedback_on_time=Count("pk", filter=Q(answered_on__lte=F("reply_due_on"))),
+    )
+
+
+def improvement_actions(scope: Scope) -> dict[str, Any]:
+    """Improvement actions due in the period and those done by their due day; and the
+    actions still open at the end of what has happened."""
+    rows = ImprovementAction.objects.all()
+    if scope.unit_ids is not None:
+        rows = rows.filter(unit_id__in=scope.unit_ids)
+    if scope.user_id is not None:
+        rows = rows.filter(owner_id=scope.user_id)
+    if scope.product_model_id is not None:
+        rows = rows.filter(notice__product_model_id=scope.product_model_id)
+    zone = timezone.get_current_timezone()
+    open_at = Q(created_at__lt=scope.until) & (
+        Q(done_at__isnull=True) | Q(done_at__gte=scope.until)
+    )
+    return _totals(
+        rows.annotate(done_on=TruncDate("done_at", tzinfo=zone)),
+        actions_due=Count(
+            "pk", filter=Q(due_on__gte=scope.first_day, due_on__lte=scope.last_day)
+        ),
+        actions_on_time=Count(
+            "pk",
+            filter=Q(
+                due_on__gte=scope.first_day,
+                due_on__lte=scope.last_day,
+                done_on__lte=F("due_on"),
+            ),
+        ),
+        actions_open=Count("pk", filter=open_at),
+    )
+
+
+def standard_reviews(scope: Scope) -> dict[str, Any]:
+    """Standard versions in force whose review fell due in the period, and those reviewed in
+    time: a later version of the document approved on or before the review date."""
+    zone = timezone.get_current_timezone()
+    successor = (
+        StandardVersion.objects.filter(
+            document_id=OuterRef("document_id"),
+            version__gt=OuterRef("version"),
+            approved_at__isnull=False,
+        )
+        .annotate(approved_on=TruncDate("approved_at", tzinfo=zone))
+        .filter(approved_on__lte=OuterRef("next_review_due"))
+    )
+    rows = StandardVersion.objects.filter(
+        status__in=[VersionStatus.EFFECTIVE, VersionStatus.SUPERSEDED],
+        next_review_due__gte=scope.first_day,
+        next_review_due__lte=scope.last_day,
+    )
+    if scope.unit_ids is not None:
+        rows = rows.filter(document__owner_unit_id__in=scope.unit_ids)
+    if scope.user_id is not None:
+        rows = rows.filter(document__owner_id=scope.user_id)
+    return _totals(
+        rows,
+        reviews_due=Count("pk"),
+        reviews_on_time=Count("pk", filter=Exists(successor)),
+    )
+
+
+# --- Pareto and trends ------------------------------------------------------------------------
+
+
+def fault_pareto(scope: Scope, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Cases opened in the period by product model and fault code, the most frequent first
+    (one grouped read)."""
+    return list(
+        Ticket.objects.filter(
+            scope.case_filter(),
+            created_at__gte=scope.start,
+            created_at__lt=scope.end,
+            product__isnull=False,
+        )
+        .exclude(fault_code="")
+        .order_by()
+        .values(
+            "product__model_id",
+            "product__model__code",
+            "product__model__name",
+            "fault_code",
+        )
+        .annotate(cases=Count("pk"))
+        .order_by("-cases", "product__model__code", "fault_code")[:limit]
+    )

@@ -1,0 +1,228 @@
+"""The dashboards' reads: a KPI report for a scope (every KPI against the standard in
+force at the period's end), the previous period's three controls, trends, the fault-code
+Pareto and recourse per party."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from customers.models import ProductModel
+from dashboards import kpis, measures
+from dashboards.measures import Scope
+from dashboards.periods import Period
+from feedback.models import FollowUp
+from standards import selectors as standard_selectors
+from standards.models import StandardVersion
+from standards.parameters import SurveyScale
+
+# The measures each part of the report needs (the three controls alone for the previous
+# period's comparison).
+ALL_MEASURES = (
+    "cases_opened", "cases_resolved", "backlog", "legal_exceptions", "followup_outcomes",
+    "followup_work", "contacts", "products_in_service", "handovers", "visits", "claims",
+    "feedback", "improvement_actions", "standard_reviews",
+)  # fmt: skip
+CONTROL_MEASURES = (
+    "cases_opened", "followup_outcomes", "followup_work", "contacts", "products_in_service",
+)  # fmt: skip
+
+
+def counters(scope: Scope, *, only: tuple[str, ...] = ALL_MEASURES) -> dict[str, Any]:
+    """Every counter of the named measures (one query each), with the percentiles when the
+    case measures are asked for."""
+    result: dict[str, Any] = {}
+    for name in only:
+        result.update(getattr(measures, name)(scope))
+    if "cases_opened" in only and "cases_resolved" in only:
+        result.update(
+            measures.response_percentiles(
+                scope, responded=result["responded"], timed=result["timed"]
+            )
+        )
+    return kpis.derive(result)
+
+
+def standard_in_force(scope: Scope) -> StandardVersion | None:
+    """The service-standard version in force at the period's end for the scope's channel
+    (and product category, when a model is chosen)."""
+    category = ""
+    if scope.product_model_id is not None:
+        category = (
+            ProductModel.objects.filter(pk=scope.product_model_id)
+            .values_list("category", flat=True)
+            .first()
+            or ""
+        )
+    return standard_selectors.service_standard_resolve(
+        category=category,
+        channel=scope.channel or "",
+        at=min(scope.end - timedelta(microseconds=1), scope.now),
+    )
+
+
+@dataclass
+class Report:
+    """A scope's KPIs, in catalogue order, with the standard they are measured against."""
+
+    scope: Scope
+    standard: StandardVersion | None
+    values: dict[str, kpis.KpiValue]
+    ageing: dict[str, int] = field(default_factory=dict)
+
+    def as_api(self) -> dict[str, Any]:
+        result = kpis.nest(self.values)
+        backlog = self.values["backlog"].value or 0
+        result["backlog_ageing"] = {
+            key: {
+                "value": count,
+                "numerator": count,
+                "denominator": backlog,
+                "target": None,
+                "ceiling": None,
+                "breached": False,
+            }
+            for key, count in self.ageing.items()
+        }
+        return result
+
+    def group(self, name: str) -> list[kpis.KpiValue]:
+        return [v for v in self.values.values() if v.kpi.group == name]
+
+    @property
+    def breaches(self) -> list[kpis.KpiValue]:
+        return [v for v in self.values.values() if v.breached]
+
+
+def kpi_report(
+    scope: Scope,
+    *,
+    only: tuple[str, ...] = ALL_MEASURES,
+    standard: StandardVersion | None | bool = False,
+) -> Report:
+    """The KPIs of `scope` (those whose measures are in `only`). `standard`: the version
+    to measure against (False: the one in force at the period's end)."""
+    version = standard_in_force(scope) if standard is False else standard
+    parameters = version.parameters if version is not None else {}
+    measured = counters(scope, only=only)
+    values = {
+        kpi.key: kpis.measure(kpi, measured, parameters)
+        for kpi in kpis.CATALOGUE
+        if kpi.numerator in measured
+    }
+    ageing = {
+        key: measured[f"age_{key}"]
+        for key, _low, _high in measures.AGEING
+        if f"age_{key}" in measured
+    }
+    return Report(scope=scope, standard=version, values=values, ageing=ageing)
+
+
+def scope_for(period: Period, base: Scope) -> Scope:
+    """`base` moved to `period`."""
+    start, end = period.span(timezone.get_current_timezone())
+    return Scope(
+        start=start,
+        end=end,
+        now=base.now,
+        unit_ids=base.unit_ids,
+        user_id=base.user_id,
+        product_model_id=base.product_model_id,
+        channel=base.channel,
+        case_type=base.case_type,
+    )
+
+
+def voice_trend(base: Scope, periods: list[Period]) -> list[dict[str, Any]]:
+    """Satisfaction rate, CSAT and NPS per period (oldest first): one grouped read of the
+    follow-ups of cases completed over all the periods."""
+    zone = timezone.get_current_timezone()
+    spans = [(p, *p.span(zone)) for p in periods]
+    first, last = spans[0][1], spans[-1][2]
+    scope = Scope(start=first, end=last, now=base.now, unit_ids=base.unit_ids,
+                  user_id=base.user_id, product_model_id=base.product_model_id,
+                  channel=base.channel, case_type=base.case_type)  # fmt: skip
+    csat = Q(score__isnull=False) & (
+        Q(questionnaire__isnull=True) | Q(questionnaire__scale=SurveyScale.CSAT5)
+    )
+    nps = Q(score__isnull=False, questionnaire__scale=SurveyScale.NPS10)
+    buckets: dict[str, Any] = {}
+    for index, (_period, start, end) in enumerate(spans):
+        inside = Q(completed_at__gte=start, completed_at__lt=end)
+        buckets[f"n{index}"] = Count("pk", filter=inside)
+        buckets[f"s{index}"] = Count(
+            "pk", filter=inside & Q(result=FollowUp.Result.SATISFIED)
+        )
+        buckets[f"ca{index}"] = Count("pk", filter=inside & csat)
+        buckets[f"cp{index}"] = Coalesce(Sum("score", filter=inside & csat), 0)
+        buckets[f"na{index}"] = Count("pk", filter=inside & nps)
+        buckets[f"np{index}"] = Count("pk", filter=inside & nps & Q(score__gte=9))
+        buckets[f"nd{index}"] = Count("pk", filter=inside & nps & Q(score__lte=6))
+    totals = (
+        FollowUp.objects.filter(
+            scope.case_filter("ticket__"),
+            ticket__isnull=False,
+            status=FollowUp.Status.COMPLETED,
+            completed_at__gte=first,
+            completed_at__lt=last,
+        )
+        .order_by()
+        .aggregate(**buckets)
+    )
+    rows = []
+    for index, (period, _start, _end) in enumerate(spans):
+        n, answers, nps_answers = (
+            totals[f"n{index}"], totals[f"ca{index}"], totals[f"na{index}"],
+        )  # fmt: skip
+        rows.append(
+            {
+                "period": period.label(),
+                "completed": n,
+                "satisfaction_rate": round(totals[f"s{index}"] / n, 4) if n else None,
+                "csat": round(totals[f"cp{index}"] / answers, 2) if answers else None,
+                "nps": round(
+                    (totals[f"np{index}"] - totals[f"nd{index}"]) * 100 / nps_answers, 1
+                )
+                if nps_answers
+                else None,
+            }
+        )
+    return rows
+
+
+def pareto(scope: Scope, *, per_model: int = 10) -> list[dict[str, Any]]:
+    """Fault codes per product model, most frequent first, each with its share and the
+    cumulative share within its model (the Pareto table)."""
+    rows = measures.fault_pareto(scope)
+    models: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        model = models.setdefault(
+            row["product__model_id"],
+            {
+                "model_id": row["product__model_id"],
+                "model": row["product__model__code"],
+                "name": row["product__model__name"],
+                "total": 0,
+                "faults": [],
+            },
+        )
+        model["total"] += row["cases"]
+        model["faults"].append({"fault_code": row["fault_code"], "cases": row["cases"]})
+    for model in models.values():
+        running = 0
+        for fault in model["faults"]:
+            running += fault["cases"]
+            fault["share"] = round(fault["cases"] / model["total"], 4)
+            fault["cumulative"] = round(running / model["total"], 4)
+        model["faults"] = model["faults"][:per_model]
+    return sorted(models.values(), key=lambda m: (-m["total"], m["model"]))
+
+
+def recourse_by_party(scope: Scope) -> list[dict[str, Any]]:
+    """Compensation paid and recourse recovered per liable party (measures)."""
+    return measures.recourse_by_party(scope)

@@ -1,0 +1,12 @@
+from django.urls import path, re_path
+
+from dashboards import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    re_path(
+        r"^export/(?P<table>[a-z0-9-]+)\.(?P<file_format>csv|xlsx)$",
+        views.dashboard_export,
+        name="dashboard-export",
+    ),
+]
