@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from standards.parameters import KPI_BY_KEY, get_path
@@ -67,8 +68,8 @@ def _clock(clock: str, label: Any) -> Kpi:
     return Kpi(
         f"on_time_rate.{clock}", f"on_time_{clock}", "clocks", RATIO, f"{clock}_met",
         f"{clock}_due",
-        _("Cases opened in the period whose %(clock)s clock has come due, met by its due "
-          "time ÷ those cases.") % {"clock": label},
+        format_lazy(_("Cases opened in the period whose {clock} clock has come due, met "
+                      "by its due time ÷ those cases."), clock=label),
         drill=f"clock_missed:{clock}",
     )  # fmt: skip
 
@@ -269,8 +270,8 @@ def measure(
         value = float(numerator or 0) / float(denominator)
         if kpi.form == PERCENT_BALANCE:
             value *= 100
-    if isinstance(value, float):
-        value = round(value, 10 if kpi.kind == "rate" else 2)
+    if value is not None and kpi.kind != "count":
+        value = round(float(value), 10 if kpi.kind == "rate" else 2)
     if isinstance(numerator, float):
         numerator = round(numerator, 2)
     return KpiValue(

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from aftersales.models import Unit, User
@@ -124,6 +124,46 @@ def _walk(ticket, state, rng, people):
         )
 
 
+# Hours between opening and the first reply in the demo (the KPIs' response times).
+RESPONSE_DELAYS = [0.25, 0.5, 1, 1, 2, 3, 5, 8, 20, 30]
+_CLOCK_TIMES = [
+    f"{clock}_{kind}_at"
+    for clock in ("acknowledge", "first_contact", "onsite", "resolve")
+    for kind in ("due", "warn")
+]
+
+
+def _open_earlier(ticket: Ticket, delay: timedelta) -> None:
+    """Demo only: the case was opened `delay` before its first reply (its clocks and the
+    opening event move with it), so response and resolution times are not zero."""
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=F("created_at") - delay,
+        **{
+            name: F(name) - delay
+            for name in _CLOCK_TIMES
+            if getattr(Ticket.objects.get(pk=ticket.pk), name) is not None
+        },
+    )
+    TicketEvent.objects.filter(ticket=ticket, type=TicketEvent.Type.OPENED).update(
+        at=F("at") - delay
+    )
+
+
+def _store_durations() -> None:
+    """The stored business hours to acknowledgement and resolution, from the demo's
+    moved times (the services stored them at the moment of the walk)."""
+    cases = Ticket.objects.filter(
+        Q(acknowledged_at__isnull=False) | Q(resolved_at__isnull=False)
+    ).select_related("unit")
+    for ticket in cases:
+        Ticket.objects.filter(pk=ticket.pk).update(
+            first_response_hours=ticket.acknowledged_at
+            and case_services.business_hours_open(ticket, ticket.acknowledged_at),
+            resolution_hours=ticket.resolved_at
+            and case_services.business_hours_open(ticket, ticket.resolved_at),
+        )
+
+
 def _previous_month_moment(rng: random.Random, now):
     """A working-hours moment on a random day of the previous calendar month (local)."""
     first_this = timezone.localdate(now).replace(day=1)
@@ -137,6 +177,7 @@ def _previous_month_moment(rng: random.Random, now):
 def _cases(stdout) -> None:
     """The few hundred cases in every state."""
     rng = random.Random(5)  # noqa: S311  # demo data, not security
+    delay_rng = random.Random(17)  # noqa: S311  # how long each case waited for a reply
     month_rng = random.Random(11)  # noqa: S311  # the cases of the previous month
     receivers = [
         User.objects.get(username=name) for name in ("agent", "agent2", "counter")
@@ -186,6 +227,9 @@ def _cases(stdout) -> None:
         Handover.objects.filter(ticket=ticket).update(
             requested_at=F("requested_at") - age, decided_at=F("decided_at") - age
         )
+        if state != "new":
+            _open_earlier(ticket, timedelta(hours=delay_rng.choice(RESPONSE_DELAYS)))
+    _store_durations()
     case_sweep.sla_sweep(now=timezone.now())
     if stdout:
         stdout.write(f"  cases: {len(states)} in every state, SLA sweep run")

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from aftersales.models import Unit
 from aftersales.permissions import visible_subset
 from customers.models import Customer, ProductModel
+from standards.parameters import KPI_BY_KEY
 
 __all__ = [
     "FeedbackItem",
@@ -426,19 +427,37 @@ class ImprovementAction(models.Model):
 
     Fault rate = cases of the model (with the action's fault code; all faults when blank)
     opened in a calendar month, per 100 owned products of the model sold by the end of
-    that month."""
+    that month.
+
+    A KPI breach opens one too (dashboards.services.kpi_breach_sweep): no notice, the KPI,
+    unit and period it answers (once each), the measured value and the standard's limit;
+    it is verified when a later month's value is back within the limit, or closed by a
+    quality manager with a note."""
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("improvement action", "Open")
         DONE = "done", pgettext_lazy("improvement action", "Done")
         VERIFIED = "verified", pgettext_lazy("improvement action", "Verified")
+        CLOSED = "closed", pgettext_lazy("improvement action", "Closed with a note")
 
     notice = models.ForeignKey(
         QualityNotice,
         verbose_name=_("quality notice"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="actions",
     )
+    kpi_key = models.CharField(_("KPI"), max_length=60, blank=True, editable=False)
+    period_start = models.DateField(
+        _("period from"), null=True, blank=True, editable=False
+    )
+    period_end = models.DateField(_("period to"), null=True, blank=True, editable=False)
+    kpi_value = models.FloatField(
+        _("measured value"), null=True, blank=True, editable=False
+    )
+    kpi_ceiling = models.FloatField(_("limit"), null=True, blank=True, editable=False)
+    close_note = models.TextField(_("closing note"), blank=True, editable=False)
     unit = models.ForeignKey(
         Unit,
         verbose_name=_("unit"),
@@ -502,6 +521,8 @@ class ImprovementAction(models.Model):
     reminded_on = models.DateField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
@@ -512,9 +533,35 @@ class ImprovementAction(models.Model):
         verbose_name = _("improvement action")
         verbose_name_plural = _("improvement actions")
         ordering = ["due_on", "pk"]
+        constraints = [
+            # A KPI breach opens one action per KPI, unit and period (idempotent sweep).
+            models.UniqueConstraint(
+                fields=["kpi_key", "unit", "period_start"],
+                condition=~Q(kpi_key=""),
+                name="improvement_action_one_per_kpi_unit_period",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["kpi_key", "status"],
+                condition=~Q(kpi_key=""),
+                name="improvement_kpi_status_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.notice} · {self.unit}: {self.description[:40]}"
+        return f"{self.subject} · {self.unit}: {self.description[:40]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("feedback:quality-notice-detail", args=[self.notice_id])
+        if self.notice_id:
+            return reverse("feedback:quality-notice-detail", args=[self.notice_id])
+        return reverse("feedback:improvement-action-detail", args=[self.pk])
+
+    @property
+    def subject(self) -> str:
+        """What the action answers: its quality notice, or the KPI and period."""
+        if self.notice_id:
+            return str(self.notice)
+        definition = KPI_BY_KEY.get(self.kpi_key)
+        label = definition.label if definition else self.kpi_key
+        return f"{label} {self.period_start:%Y-%m}" if self.period_start else str(label)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Unit
-from feedback.models import FeedbackItem, QaRecall, QualityNotice
+from feedback.models import FeedbackItem, ImprovementAction, QaRecall, QualityNotice
 
 
 class FeedbackItemFilterSet(django_filters.FilterSet):
@@ -57,3 +57,23 @@ class QaRecallFilterSet(django_filters.FilterSet):
     class Meta:
         model = QaRecall
         fields = ["status", "sampled_on", "is_mismatch"]
+
+
+class ImprovementActionFilterSet(django_filters.FilterSet):
+    """status, unit, owner, notice; kpi_key (the KPI a breach action answers);
+    source=kpi|notice."""
+
+    source = django_filters.ChoiceFilter(
+        choices=[("kpi", _("A KPI breach")), ("notice", _("A quality notice"))],
+        method="filter_source",
+        label=_("Answers"),
+    )
+
+    class Meta:
+        model = ImprovementAction
+        fields = ["status", "unit", "owner", "notice", "kpi_key"]
+
+    def filter_source(self, queryset, name, value):
+        if value == "kpi":
+            return queryset.exclude(kpi_key="")
+        return queryset.filter(kpi_key="")

@@ -109,3 +109,11 @@ class QaRecallForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CloseNoteForm(BootstrapFormMixin, forms.Form):
+    """A quality manager's note closing an improvement action."""
+
+    note = forms.CharField(
+        label=_("Why it is closed"), widget=forms.Textarea(attrs={"rows": 3})
+    )

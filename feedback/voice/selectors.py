@@ -120,6 +120,15 @@ def recipient_get(
     )
 
 
+def improvement_action_list(*, user: User) -> QuerySet[ImprovementAction]:
+    """Improvement actions (staff), the soonest due first."""
+    if not user.is_staff_member:
+        return ImprovementAction.objects.none()
+    return ImprovementAction.objects.select_related(
+        "notice__product_model", "unit", "owner"
+    ).order_by("due_on", "pk")
+
+
 def improvement_action_get(*, user: User, pk: int) -> ImprovementAction:
     """One improvement action (staff; 404 otherwise)."""
     if not user.is_staff_member:

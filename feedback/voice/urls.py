@@ -51,6 +51,16 @@ urlpatterns = [
         name="improvement-action-create",
     ),
     path(
+        "improvement-actions/",
+        views.improvement_action_list,
+        name="improvement-action-list",
+    ),
+    path(
+        "improvement-actions/<int:pk>/",
+        views.improvement_action_detail,
+        name="improvement-action-detail",
+    ),
+    path(
         "improvement-actions/<int:pk>/done/",
         views.improvement_action_step,
         {"step": "done"},

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales import permissions
 from aftersales.exceptions import DomainError
 from aftersales.forms import apply_validation_errors
 from aftersales.views import staff_required
@@ -22,11 +23,13 @@ from feedback.models import QaRecall
 from feedback.voice import selectors, services
 from feedback.voice.filters import (
     FeedbackItemFilterSet,
+    ImprovementActionFilterSet,
     QaRecallFilterSet,
     QualityNoticeFilterSet,
 )
 from feedback.voice.forms import (
     CiteForm,
+    CloseNoteForm,
     FeedbackItemForm,
     ImprovementActionForm,
     QaRecallForm,
@@ -326,6 +329,56 @@ def improvement_action_step(request, pk: int, step: str):
     except (DomainError, PermissionDenied) as exc:
         messages.error(request, str(exc) or _("You may not do this."))
     return redirect(action)
+
+
+@staff_required
+def improvement_action_list(request):
+    """Every improvement action (answers to quality notices and to KPI breaches), filtered
+    by status, unit, owner, KPI and what it answers; the soonest due first."""
+    actions = selectors.improvement_action_list(user=request.user)
+    filterset = ImprovementActionFilterSet(request.GET or None, queryset=actions)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "feedback/voice/improvement_action_list.html",
+        {
+            "page": page,
+            "filter": filterset,
+            "query": _query_without_page(request),
+            "is_qa": services.may_do_qa(request.user),
+        },
+    )
+
+
+@staff_required
+def improvement_action_detail(request, pk: int):
+    """An improvement action; a KPI breach's action with the close form (quality)."""
+    action = selectors.improvement_action_get(user=request.user, pk=pk)
+    form = CloseNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.improvement_action_close(
+                action=action, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            apply_validation_errors(form, exc)
+        except (DomainError, PermissionDenied) as exc:
+            form.add_error(None, str(exc) or _("You may not do this."))
+        else:
+            messages.success(request, _("The action is closed."))
+            return redirect(action)
+    return render(
+        request,
+        "feedback/voice/improvement_action_detail.html",
+        {
+            "action": action,
+            "close_form": form,
+            "may_close": permissions.can_review_quality(request.user)
+            and action.status in ("open", "done"),
+            "is_qa": services.may_do_qa(request.user),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 # --- QA re-calls -------------------------------------------------------------------------

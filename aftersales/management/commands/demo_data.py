@@ -24,6 +24,7 @@ DEMO_MODULES = [
     "customers.demo",
     "tickets.demo",
     "feedback.demo",
+    "dashboards.demo",
 ]
 
 

@@ -100,14 +100,24 @@ class QualityNoticeRecipientSerializer(serializers.ModelSerializer):
 
 
 class ImprovementActionSerializer(serializers.ModelSerializer):
+    """An improvement action: the answer to a quality notice (`notice`) or to a KPI breach
+    (`kpi_key`, the period, the measured value and the standard's limit)."""
+
+    subject = serializers.CharField(read_only=True)
+
     class Meta:
         model = ImprovementAction
         fields = [
-            "id", "unit", "owner", "fault_code", "description", "due_on", "status",
-            "baseline_rate", "remeasured_rate", "remeasured_period", "done_at",
-            "verified_at",
+            "id", "subject", "notice", "kpi_key", "period_start", "period_end",
+            "kpi_value", "kpi_ceiling", "unit", "owner", "fault_code", "description",
+            "due_on", "status", "baseline_rate", "remeasured_rate", "remeasured_period",
+            "done_at", "verified_at", "close_note",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class NoteInputSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=False, max_length=2000)
 
 
 class QualityNoticeSerializer(serializers.ModelSerializer):

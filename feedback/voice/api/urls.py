@@ -9,4 +9,7 @@ router.register("feedback-items", views.FeedbackItemViewSet, basename="feedback-
 router.register(
     "quality-notices", views.QualityNoticeViewSet, basename="quality-notice"
 )
+router.register(
+    "improvement-actions", views.ImprovementActionViewSet, basename="improvement-action"
+)
 urlpatterns = [*router.urls]

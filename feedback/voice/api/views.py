@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.api import IsStaffMember
-from feedback.models import FeedbackItem, QualityNotice
+from feedback.models import FeedbackItem, ImprovementAction, QualityNotice
 from feedback.voice import selectors, services
 from feedback.voice.api.serializers import (
     FeedbackItemCiteInputSerializer,
@@ -18,9 +18,15 @@ from feedback.voice.api.serializers import (
     FeedbackItemReplyInputSerializer,
     FeedbackItemSerializer,
     FeedbackItemTriageInputSerializer,
+    ImprovementActionSerializer,
+    NoteInputSerializer,
     QualityNoticeSerializer,
 )
-from feedback.voice.filters import FeedbackItemFilterSet, QualityNoticeFilterSet
+from feedback.voice.filters import (
+    FeedbackItemFilterSet,
+    ImprovementActionFilterSet,
+    QualityNoticeFilterSet,
+)
 
 
 class FeedbackItemViewSet(
@@ -160,3 +166,46 @@ class QualityNoticeViewSet(
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).distinct()
+
+
+class ImprovementActionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Improvement actions: answers to quality notices and to KPI breaches (opened by the
+    daily KPI breach sweep). Filters: status, unit, owner, notice, kpi_key,
+    source=kpi|notice. Commands: done (the owner or the unit), close with a note
+    (quality managers)."""
+
+    serializer_class = ImprovementActionSerializer
+    permission_classes = [IsStaffMember]
+    filterset_class = ImprovementActionFilterSet
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ImprovementAction.objects.none()
+        return selectors.improvement_action_list(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: ImprovementActionSerializer})
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """open → done: the change is in place."""
+        done = services.improvement_action_mark_done(
+            action=self.get_object(), actor=request.user
+        )
+        return Response(ImprovementActionSerializer(done).data)
+
+    @extend_schema(
+        request=NoteInputSerializer, responses={200: ImprovementActionSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """open | done → closed, with the quality manager's note."""
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        closed = services.improvement_action_close(
+            action=self.get_object(),
+            actor=request.user,
+            note=data.validated_data["note"],
+        )
+        return Response(ImprovementActionSerializer(closed).data)

@@ -6,6 +6,8 @@ here so callers write `services.feedback_item_answer(...)`:
   request, answer by a change request's decision);
 - notices: monthly quality notices per product model, acknowledgement by the addressed
   units, improvement actions verified by re-measuring the fault rate;
+- kpi_actions: improvement actions opened by a KPI breach, verified by re-measuring the
+  KPI or closed by a quality manager with a note;
 - reminders: the daily reminder sweep (late replies, unacknowledged notices, overdue
   improvement actions) that also re-drives decisions whose signal was lost.
 """
@@ -21,6 +23,12 @@ from feedback.voice.services.items import (
     feedback_item_triage,
     feedback_items_answer_by_decision,
     feedback_reply_days,
+)
+from feedback.voice.services.kpi_actions import (
+    improvement_action_close,
+    improvement_action_open_for_kpi,
+    improvement_action_remeasured,
+    kpi_action_owner,
 )
 from feedback.voice.services.notices import (
     EXAMPLES,
@@ -45,6 +53,10 @@ from feedback.voice.services.qa import (
 from feedback.voice.services.reminders import ACKNOWLEDGE_DAYS, voice_reminders
 
 __all__ = [
+    "improvement_action_close",
+    "improvement_action_open_for_kpi",
+    "improvement_action_remeasured",
+    "kpi_action_owner",
     "ACKNOWLEDGE_DAYS",
     "DEFAULT_QA_SAMPLE_RATE",
     "EXAMPLES",

@@ -300,6 +300,10 @@ def improvement_action_verify(
         raise PermissionDenied(_("Only quality managers verify improvement actions."))
     if action.status != ImprovementAction.Status.DONE:
         raise InvalidTransition(_("Only a done action can be verified."))
+    if action.notice_id is None:
+        raise InvalidTransition(
+            _("A KPI's action is verified when the KPI is back within its limit.")
+        )
     now = now or timezone.now()
     measured = next_month(timezone.localdate(action.done_at))
     if timezone.localdate(now) < next_month(measured):

@@ -131,7 +131,7 @@ def _overdue_actions(today) -> int:
                 key=f"improvement-overdue:{action.pk}:{person.pk}",
                 title=_("Improvement action for %(notice)s is past due (%(day)s)"),
                 title_params={
-                    "notice": str(action.notice),
+                    "notice": action.subject,
                     "day": f"{action.due_on:%Y-%m-%d}",
                 },
                 body=action.description[:300],

@@ -1,0 +1,105 @@
+"""The KPI breach sweep (daily; domain §8 "each breach of a ceiling ... opens an
+improvement action"): the last complete month is measured for the company and each branch
+(their subtrees); every KPI past the limit of the standard in force opens one improvement
+action (feedback.voice), once per KPI, unit and month; open KPI actions whose KPI is back
+within the limit in that month are verified."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.models import Unit
+from aftersales.services import job_run
+from dashboards import selectors
+from dashboards.forms import last_complete_month
+from dashboards.measures import Scope
+from dashboards.periods import Period
+from dashboards.tables import format_value
+from feedback.models import ImprovementAction
+from feedback.voice import services as voice_services
+from feedback.voice.services.kpi_actions import OPEN as OPEN_ACTION_STATES
+
+# The levels whose figures open actions: the company and its branches (a department's
+# figures roll up into its branch).
+BREACH_UNIT_KINDS = (Unit.Kind.COMPANY, Unit.Kind.BRANCH)
+# Days a unit has to answer a breach.
+ACTION_DAYS = 30
+
+
+def _scope(unit: Unit, period: Period, now: datetime) -> Scope:
+    start, end = period.span(timezone.get_current_timezone())
+    ids = tuple(Unit.objects.subtree_of([unit]).values_list("pk", flat=True))
+    return Scope(start=start, end=end, now=now, unit_ids=ids)
+
+
+def kpi_breach_sweep(*, now: datetime) -> int:
+    """Measure last month per unit; open an action per breached KPI (once), verify open
+    KPI actions whose KPI is back within the limit. Returns actions opened + verified."""
+    with job_run("kpi_breaches") as run:
+        period = last_complete_month(timezone.localdate(now))
+        run.detail = period.label()
+        due_on = timezone.localdate(now) + timedelta(days=ACTION_DAYS)
+        touched = 0
+        units = (
+            Unit.objects.active().filter(kind__in=BREACH_UNIT_KINDS).order_by("path")
+        )
+        for unit in units:
+            report = selectors.kpi_report(_scope(unit, period, now))
+            for value in report.values.values():
+                kpi = value.kpi
+                if not value.breached:
+                    continue
+                description = _(
+                    "%(kpi)s was %(value)s in %(period)s, past the limit %(limit)s of "
+                    "the service standard. Find the cause and act on it."
+                ) % {
+                    "kpi": kpi.label,
+                    "value": format_value(kpi.kind, value.value),
+                    "period": period.label(),
+                    "limit": format_value(kpi.kind, value.ceiling),
+                }
+                if voice_services.improvement_action_open_for_kpi(
+                    kpi_key=kpi.key, label=str(kpi.label), unit=unit,
+                    period_start=period.first, period_end=period.last,
+                    value=value.value, ceiling=value.ceiling, due_on=due_on,
+                    description=description,
+                ):  # fmt: skip
+                    touched += 1
+            touched += _verify(unit, report, period, now)
+        run.items = touched
+        return touched
+
+
+def _verify(unit: Unit, report, period: Period, now: datetime) -> int:
+    """Verify the unit's open KPI actions of earlier periods whose KPI is within its limit
+    in `period` (measured, with a value)."""
+    verified = 0
+    waiting = ImprovementAction.objects.filter(
+        unit=unit,
+        status__in=OPEN_ACTION_STATES,
+        period_start__lt=period.first,
+    ).exclude(kpi_key="")
+    for action in waiting:
+        value = report.values.get(action.kpi_key)
+        if (
+            value is None
+            or value.value is None
+            or value.ceiling is None
+            or value.breached
+        ):
+            continue
+        note = _(
+            "Re-measured in %(period)s: %(value)s, within the limit %(limit)s."
+        ) % {
+            "period": period.label(),
+            "value": format_value(value.kpi.kind, value.value),
+            "limit": format_value(value.kpi.kind, value.ceiling),
+        }
+        if voice_services.improvement_action_remeasured(
+            action=action, period_start=period.first, note=note, now=now
+        ):
+            verified += 1
+    return verified

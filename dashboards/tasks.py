@@ -1,0 +1,12 @@
+"""Celery tasks of the dashboards."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from dashboards import services
+
+
+@shared_task(acks_late=True)
+def kpi_breach_sweep_task() -> int:
+    """Open improvement actions for last month's KPI breaches, verify recovered ones."""
+    return services.kpi_breach_sweep(now=timezone.now())
