@@ -31,8 +31,10 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Ceil, Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from aftersales.models import Membership
@@ -68,7 +70,8 @@ ENDED_CASE_STATES = (TicketStatus.CANCELLED, TicketStatus.DUPLICATE)
 @dataclass(frozen=True)
 class Scope:
     """What a report measures: the period [start, end) as of `now`, narrowed to units (a
-    subtree, as ids; None: all), a person, a product model, a channel and a case type."""
+    subtree, as ids; None: all), a person, a product model, a channel and a case type.
+    `unit_id`: the unit chosen (the root of `unit_ids`), for the drill-down links."""
 
     start: datetime
     end: datetime
@@ -78,6 +81,7 @@ class Scope:
     product_model_id: int | None = None
     channel: str | None = None
     case_type: str | None = None
+    unit_id: int | None = None
 
     @property
     def until(self) -> datetime:
@@ -119,9 +123,63 @@ class Scope:
         return bool(self.product_model_id or self.channel or self.case_type)
 
 
-def _totals(queryset: QuerySet, **aggregates: Any) -> dict[str, Any]:
-    """One aggregate query; counts of no rows are 0, sums of no rows None."""
-    return queryset.order_by().aggregate(**aggregates)
+class Grouped(dict):
+    """Counters per person (a measure asked with `group="person"`): {person id: counters};
+    `empty` holds the counters of a person without rows."""
+
+    def __init__(self, rows: dict[Any, dict[str, Any]], empty: dict[str, Any]):
+        super().__init__(rows)
+        self.empty = empty
+
+    def of(self, key: Any) -> dict[str, Any]:
+        return self.get(key) or dict(self.empty)
+
+
+def _totals(
+    queryset: QuerySet, *, group: str | None = None, key: str = "", **aggregates: Any
+) -> dict[str, Any]:
+    """One aggregate query; counts of no rows are 0, sums of no rows None. With
+    `group="person"`: the same aggregates per value of the measure's person field `key`
+    (one GROUP BY query), as `Grouped`."""
+    queryset = queryset.order_by()
+    if group is None:
+        return queryset.aggregate(**aggregates)
+    rows = queryset.values(group_key=F(key)).annotate(**aggregates).order_by()
+    empty = dict.fromkeys(aggregates, 0)
+    return Grouped(
+        {row.pop("group_key"): row for row in rows if row["group_key"] is not None},
+        empty,
+    )
+
+
+def _each(result: dict[str, Any], change) -> dict[str, Any]:
+    """Apply `change` to the counters (of every person and the empty ones, when
+    grouped)."""
+    if isinstance(result, Grouped):
+        for counters in [*result.values(), result.empty]:
+            change(counters)
+    else:
+        change(result)
+    return result
+
+
+def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Partial results as one: by person when any is grouped (a plain result, such as
+    the products in service, applies to every person)."""
+    grouped = [r for r in results if isinstance(r, Grouped)]
+    if not grouped:
+        merged: dict[str, Any] = {}
+        for result in results:
+            merged.update(result)
+        return merged
+    keys = {key for result in grouped for key in result}
+    rows: dict[Any, dict[str, Any]] = {key: {} for key in keys}
+    empty: dict[str, Any] = {}
+    for result in results:
+        for key in keys:
+            rows[key].update(result.of(key) if isinstance(result, Grouped) else result)
+        empty.update(result.empty if isinstance(result, Grouped) else result)
+    return Grouped(rows, empty)
 
 
 def _hours(duration: timedelta | None) -> float:
@@ -145,7 +203,7 @@ def _repeat_of(days: int) -> Exists:
     )
 
 
-def cases_opened(scope: Scope) -> dict[str, Any]:
+def cases_opened(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Cases opened in the period: complaints, repairs and repeat repairs, the acknowledge
     clock missed, and each SLA clock that has come due and whether it was met in time."""
     until = scope.until
@@ -170,6 +228,8 @@ def cases_opened(scope: Scope) -> dict[str, Any]:
             scope.case_filter(), created_at__gte=scope.start, created_at__lt=scope.end
         ),
         **aggregates,
+        group=group,
+        key="first_owner_id",
     )
 
 
@@ -180,7 +240,7 @@ def _repeated_repair() -> Exists:
     ) | Exists(FieldVisit.objects.filter(ticket_id=OuterRef("pk")).order_by("pk")[1:])
 
 
-def cases_resolved(scope: Scope) -> dict[str, Any]:
+def cases_resolved(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Cases resolved in the period (their latest resolution): reopened ones, repair cases
     and those fixed the first time (never reopened, one repair record and one visit at
     most)."""
@@ -196,6 +256,8 @@ def cases_resolved(scope: Scope) -> dict[str, Any]:
         fixed_first_time=Count(
             "pk", filter=repair & Q(reopen_count=0) & ~_repeated_repair()
         ),
+        group=group,
+        key="first_owner_id",
     )
 
 
@@ -236,7 +298,55 @@ def response_percentiles(scope: Scope, *, responded: int, timed: int) -> dict[st
     }
 
 
-def backlog(scope: Scope) -> dict[str, Any]:
+def response_percentiles_by_person(scope: Scope) -> Grouped:
+    """The same percentiles per first owner: one windowed read per time (each owner's
+    rows ranked by their hours; the rows at the median's and the 90th percentile's rank
+    kept)."""
+    rows: dict[Any, dict[str, Any]] = {}
+    specs = (
+        ("first_response", "first_response_hours",
+         {"created_at__gte": scope.start, "created_at__lt": scope.end}),
+        ("resolution", "resolution_hours",
+         {"resolved_at__gte": scope.start, "resolved_at__lt": scope.end}),
+    )  # fmt: skip
+    for name, field, period in specs:
+        ranked = (
+            Ticket.objects.filter(
+                scope.case_filter(),
+                first_owner__isnull=False,
+                **period,
+                **{f"{field}__isnull": False},
+            )  # fmt: skip
+            .order_by()
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("first_owner_id"),
+                    order_by=F(field).asc(),
+                ),
+                n=Window(Count("pk"), partition_by=F("first_owner_id")),
+            )
+        )
+        median = Q(rank=Ceil(F("n") * Value(0.5)))
+        p90 = Q(rank=Ceil(F("n") * Value(0.9)))
+        for owner, rank, n, hours in ranked.filter(median | p90).values_list(
+            "first_owner_id", "rank", "n", field
+        ):
+            counters = rows.setdefault(owner, {})
+            if rank == math.ceil(0.5 * n):
+                counters[f"{name}_median"] = hours
+            if rank == math.ceil(0.9 * n):
+                counters[f"{name}_p90"] = hours
+    empty = dict.fromkeys(
+        ("first_response_median", "first_response_p90", "resolution_median",
+         "resolution_p90"),
+    )  # fmt: skip
+    return Grouped(
+        {key: {**empty, **counters} for key, counters in rows.items()}, empty
+    )
+
+
+def backlog(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Cases open at the end of what has happened (now within the period, else at the
     period's end), by age. A past period counts the cases opened before its end and not
     resolved by then (cancelled and duplicate cases left out)."""
@@ -255,10 +365,15 @@ def backlog(scope: Scope) -> dict[str, Any]:
         if high is not None:
             condition &= Q(created_at__gt=at - timedelta(days=high))
         aggregates[f"age_{key}"] = Count("pk", filter=condition)
-    return _totals(cases.filter(scope.case_filter()), **aggregates)
+    return _totals(
+        cases.filter(scope.case_filter()),
+        **aggregates,
+        group=group,
+        key="first_owner_id",
+    )
 
 
-def legal_exceptions(scope: Scope) -> dict[str, Any]:
+def legal_exceptions(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """三包 exceptions recorded in the period by the legal-clock sweep: return, exchange or
     no-reason-return windows closing on a case still owed them, and repair-day limits
     (30/90 days, parts waits, vehicle limits) reached."""
@@ -271,6 +386,8 @@ def legal_exceptions(scope: Scope) -> dict[str, Any]:
         ),
         windows=Count("pk", filter=Q(key__startswith="legal-window:")),
         limits=Count("pk", filter=Q(key__startswith="repair-limit:")),
+        group=group,
+        key="ticket__first_owner_id",
     )
 
 
@@ -288,7 +405,7 @@ def _followup_work(scope: Scope) -> Q:
     return condition & scope.product_filter("ticket__")
 
 
-def followup_outcomes(scope: Scope) -> dict[str, Any]:
+def followup_outcomes(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Follow-ups of cases completed in the period: satisfied, dissatisfied, CSAT scores
     (1–5 scale) and NPS answers (0–10) with promoters (9–10) and detractors (0–6)."""
     csat = Q(score__isnull=False) & (
@@ -311,10 +428,12 @@ def followup_outcomes(scope: Scope) -> dict[str, Any]:
         nps_answers=Count("pk", filter=nps),
         promoters=Count("pk", filter=nps & Q(score__gte=9)),
         detractors=Count("pk", filter=nps & Q(score__lte=6)),
+        group=group,
+        key="ticket__first_owner_id",
     )
 
 
-def followup_work(scope: Scope) -> dict[str, Any]:
+def followup_work(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Follow-ups due in the period (not cancelled): completed, and completed inside their
     window; and the omissions: ended unreachable in the period, or still open when their
     window closed in the period."""
@@ -332,6 +451,8 @@ def followup_work(scope: Scope) -> dict[str, Any]:
                 timeliness=FollowUp.Timeliness.ON_TIME,
             ),
         ),
+        group=group,
+        key="assigned_to_id",
     )
     missed = _totals(
         work.filter(
@@ -347,11 +468,13 @@ def followup_work(scope: Scope) -> dict[str, Any]:
             )
         ),
         missed=Count("pk"),
+        group=group,
+        key="assigned_to_id",
     )
-    return {**due, **missed}
+    return merge([due, missed])
 
 
-def contacts(scope: Scope) -> dict[str, Any]:
+def contacts(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Contacts in the period, and those without a disposition (an omission). Contacts have
     no model, channel or type of case: those filters leave them out."""
     rows = Contact.objects.filter(at__gte=scope.start, at__lt=scope.end)
@@ -369,10 +492,12 @@ def contacts(scope: Scope) -> dict[str, Any]:
         rows,
         contacts=Count("pk"),
         undisposed=Count("pk", filter=Q(disposition="")),
+        group=group,
+        key="received_by_id",
     )
 
 
-def products_in_service(scope: Scope) -> dict[str, Any]:
+def products_in_service(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Owned products delivered on or before the period's last day (of the model, when
     set): the complaint rate's denominator, for every unit and person."""
     rows = OwnedProduct.objects.filter(delivery_date__lte=scope.last_day)
@@ -384,7 +509,7 @@ def products_in_service(scope: Scope) -> dict[str, Any]:
 # --- Handovers, visits, claims ----------------------------------------------------------------
 
 
-def handovers(scope: Scope) -> dict[str, Any]:
+def handovers(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Handovers decided in the period (received by the scope's units; decided by its
     person): accepted, with their waiting time, and bounced (rejected or expired)."""
     rows = Handover.objects.filter(
@@ -411,12 +536,13 @@ def handovers(scope: Scope) -> dict[str, Any]:
             ),
             filter=accepted,
         ),
+        group=group,
+        key="decided_by_id",
     )
-    totals["waited_hours"] = _hours(totals.pop("waited"))
-    return totals
+    return _each(totals, lambda c: c.update(waited_hours=_hours(c.pop("waited", None))))
 
 
-def visits(scope: Scope) -> dict[str, Any]:
+def visits(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Field visits arrived in the period: conduct-checklist items done of those asked."""
     return _totals(
         FieldVisit.objects.filter(
@@ -429,13 +555,15 @@ def visits(scope: Scope) -> dict[str, Any]:
         visits=Count("pk"),
         conduct_items=Coalesce(Sum("conduct_items"), 0),
         conduct_met=Coalesce(Sum("conduct_met"), 0),
+        group=group,
+        key="technician_id",
     )
 
 
 SETTLED = Q(settled_at__isnull=False)
 
 
-def claims(scope: Scope) -> dict[str, Any]:
+def claims(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Recourse claims settled in the period: claimed and recovered amounts, and the days
     from submission to settlement."""
     totals = _totals(
@@ -454,9 +582,12 @@ def claims(scope: Scope) -> dict[str, Any]:
             ),
             filter=Q(submitted_at__isnull=False),
         ),
+        group=group,
+        key="ticket__first_owner_id",
     )
-    totals["cycle_days"] = _hours(totals.pop("cycle")) / 24
-    return totals
+    return _each(
+        totals, lambda c: c.update(cycle_days=_hours(c.pop("cycle", None)) / 24)
+    )
 
 
 def recourse_by_party(scope: Scope, *, limit: int = 50) -> list[dict[str, Any]]:
@@ -517,7 +648,7 @@ def recourse_by_party(scope: Scope, *, limit: int = 50) -> list[dict[str, Any]]:
 # --- Voice of the customer, standards ---------------------------------------------------------
 
 
-def feedback(scope: Scope) -> dict[str, Any]:
+def feedback(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Feedback items whose reply fell due in the period, and those answered by that day."""
     rows = FeedbackItem.objects.filter(
         reply_due_on__gte=scope.first_day, reply_due_on__lte=scope.last_day
@@ -535,10 +666,12 @@ def feedback(scope: Scope) -> dict[str, Any]:
         rows.annotate(answered_on=TruncDate("answered_at", tzinfo=zone)),
         feedback_due=Count("pk"),
         feedback_on_time=Count("pk", filter=Q(answered_on__lte=F("reply_due_on"))),
+        group=group,
+        key="owner_id",
     )
 
 
-def improvement_actions(scope: Scope) -> dict[str, Any]:
+def improvement_actions(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Improvement actions due in the period and those done by their due day; and the
     actions still open at the end of what has happened."""
     rows = ImprovementAction.objects.all()
@@ -566,10 +699,12 @@ def improvement_actions(scope: Scope) -> dict[str, Any]:
             ),
         ),
         actions_open=Count("pk", filter=open_at),
+        group=group,
+        key="owner_id",
     )
 
 
-def standard_reviews(scope: Scope) -> dict[str, Any]:
+def standard_reviews(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Standard versions in force whose review fell due in the period, and those reviewed in
     time: a later version of the document approved on or before the review date."""
     zone = timezone.get_current_timezone()
@@ -595,6 +730,8 @@ def standard_reviews(scope: Scope) -> dict[str, Any]:
         rows,
         reviews_due=Count("pk"),
         reviews_on_time=Count("pk", filter=Exists(successor)),
+        group=group,
+        key="document__owner_id",
     )
 
 

@@ -4,7 +4,7 @@ Pareto and recourse per party."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +12,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from aftersales.models import Membership
+from aftersales.selectors import user_list
 from customers.models import ProductModel
 from dashboards import kpis, measures
 from dashboards.measures import Scope
@@ -135,6 +137,7 @@ def scope_for(period: Period, base: Scope) -> Scope:
         product_model_id=base.product_model_id,
         channel=base.channel,
         case_type=base.case_type,
+        unit_id=base.unit_id,
     )
 
 
@@ -226,3 +229,48 @@ def pareto(scope: Scope, *, per_model: int = 10) -> list[dict[str, Any]]:
 def recourse_by_party(scope: Scope) -> list[dict[str, Any]]:
     """Compensation paid and recourse recovered per liable party (measures)."""
     return measures.recourse_by_party(scope)
+
+
+def kpi_reports_by_person(scope: Scope, person_ids: list[int]) -> dict[int, Report]:
+    """Each person's KPIs for `scope` (the scorecards): every measure grouped by its
+    person field in one query each, so the number of queries does not grow with the
+    people. A person's figures equal `kpi_report` with the scope's `user` set to them."""
+    version = standard_in_force(scope)
+    parameters = version.parameters if version is not None else {}
+    results = [getattr(measures, name)(scope, group="person") for name in ALL_MEASURES]
+    results.append(measures.response_percentiles_by_person(scope))
+    merged = measures.merge(results)
+    reports = {}
+    for person_id in person_ids:
+        measured = kpis.derive(merged.of(person_id))
+        reports[person_id] = Report(
+            scope=replace(scope, user_id=person_id),
+            standard=version,
+            values={
+                kpi.key: kpis.measure(kpi, measured, parameters)
+                for kpi in kpis.CATALOGUE
+                if kpi.numerator in measured
+            },
+            ageing={
+                key: measured.get(f"age_{key}", 0)
+                for key, _low, _high in measures.AGEING
+            },
+        )
+    return reports
+
+
+def scorecard_people(*, viewer, allowed_unit_ids, own_only: bool, user_id: int | None):
+    """Whose scorecards the viewer sees: their own (staff), the staff of the units they
+    oversee (supervisors), or every member of staff (company-wide roles); one person
+    when the filter names them. Staff in name order."""
+    people = user_list(viewer=viewer).prefetch_related(None)
+    if own_only:
+        return people.filter(pk=viewer.pk)
+    if allowed_unit_ids is not None:
+        members = Membership.objects.filter(unit_id__in=allowed_unit_ids).values(
+            "user_id"
+        )
+        people = people.filter(pk__in=members)
+    if user_id is not None:
+        people = people.filter(pk=user_id)
+    return people.order_by("first_name", "last_name", "username")

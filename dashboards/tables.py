@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import drilldown, kpis
@@ -22,6 +24,13 @@ class Table:
     rows: list[list[Any]]
     links: list[str] = field(default_factory=list)
     chart: dict[str, Any] | None = None
+    # Each row's figures with their state, when the table shows KPIs (scorecards).
+    cells: list[list[dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def scored_lines(self) -> list[tuple[list[Any], str, list[dict[str, Any]]]]:
+        """Each row with its link and its figures' states."""
+        return list(zip(self.rows, self.links, self.cells, strict=True))
 
     @property
     def chart_id(self) -> str:
@@ -314,3 +323,36 @@ def dashboard_tables(
         recourse_table(parties),
     ]
     return {table.key: table for table in tables}
+
+
+# The scorecard page's columns (the export has every KPI).
+SCORECARD_KPIS = (
+    "complaint_rate", "omission_rate", "dissatisfaction_rate", "on_time_rate.acknowledge",
+    "on_time_rate.resolve", "first_response_median_hours", "resolution_median_hours",
+    "first_time_fix_rate", "reopen_rate", "followup_rate", "satisfaction_rate", "backlog",
+)  # fmt: skip
+
+
+def scorecard_table(people, reports: dict[int, Report], *, full: bool = False) -> Table:
+    """One row per person: their KPIs (the page's selection, or every KPI)."""
+    keys = [kpi.key for kpi in kpis.CATALOGUE] if full else list(SCORECARD_KPIS)
+    rows, links, cells = [], [], []
+    for person in people:
+        report = reports[person.pk]
+        values = [report.values[key] for key in keys]
+        rows.append([person.name, *(format_value(v.kpi.kind, v.value) for v in values)])
+        cells.append(
+            [
+                {"text": format_value(v.kpi.kind, v.value), "breached": v.breached}
+                for v in values
+            ]
+        )
+        links.append(f"{reverse('dashboard')}?{urlencode({'user': person.pk})}")
+    return Table(
+        key="scorecards",
+        title=_("Staff scorecards"),
+        columns=[_("Person"), *(kpis.BY_KEY[key].label for key in keys)],
+        rows=rows,
+        links=links,
+        cells=cells,
+    )

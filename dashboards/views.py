@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.views.decorators.http import require_GET
@@ -100,10 +102,20 @@ def dashboard(request):
 @login_required
 @require_GET
 def dashboard_export(request, table: str, file_format: str):
-    """One table of the dashboard, for the same filters, as CSV or XLSX."""
-    _form, _ok, period, _report, _previous, built = _dashboard(request)
+    """One table of the dashboard, for the same filters, as CSV or XLSX. Invalid filters
+    answer 400 with their errors (never a file of the default view instead)."""
+    form, form_ok, period, _report, _previous, built = _dashboard(request)
     if table not in built:
         raise Http404
+    if not form_ok:
+        return HttpResponseBadRequest(
+            "\n".join(
+                f"{form[name].label if name in form.fields else ''}: {message}"
+                for name, messages in form.errors.items()
+                for message in messages
+            ),
+            content_type="text/plain; charset=utf-8",
+        )
     chosen = built[table]
     header = tuple(str(column) for column in chosen.columns)
     rows = (
@@ -111,4 +123,63 @@ def dashboard_export(request, table: str, file_format: str):
     )
     return spreadsheet_response(
         f"{table}-{period.first:%Y%m%d}", header, rows, file_format
+    )
+
+
+def _scorecards(request, *, full: bool):
+    """The filters (and whether valid), the period and the scorecard table."""
+    form = DashboardFilterForm(request.GET, viewer=request.user, own=True)
+    form_ok = form.is_valid()
+    active = form if form_ok else DashboardFilterForm({}, viewer=request.user, own=True)
+    active.is_valid()
+    period = active.get_period()
+    scope = active.get_scope(period)
+    people = list(
+        selectors.scorecard_people(
+            viewer=request.user,
+            allowed_unit_ids=active.allowed_unit_ids,
+            own_only=active.own_only,
+            user_id=scope.user_id,
+        )
+    )
+    reports = selectors.kpi_reports_by_person(
+        replace(scope, user_id=None), [person.pk for person in people]
+    )
+    return form, form_ok, period, tables.scorecard_table(people, reports, full=full)
+
+
+@login_required
+@require_GET
+def scorecards(request):
+    """Each person's KPIs against the standard's targets, the same figures as the
+    dashboard filtered to that person: staff see their own, supervisors their units'
+    people, quality managers and managers everyone."""
+    form, form_ok, period, table = _scorecards(request, full=False)
+    return render(
+        request,
+        "dashboards/scorecards.html",
+        {
+            "form": form,
+            "period": period,
+            "table": table,
+            "query": request.GET.urlencode() if form_ok else "",
+            "own_only": form.own_only,
+        },
+        status=200 if form_ok else 400,
+    )
+
+
+@login_required
+@require_GET
+def scorecards_export(request, file_format: str):
+    """Every person's every KPI, for the same filters, as CSV or XLSX."""
+    _form, form_ok, period, table = _scorecards(request, full=True)
+    if not form_ok:
+        return HttpResponseBadRequest(_form.errors.as_text())
+    header = tuple(str(column) for column in table.columns)
+    rows = (
+        [str(v) if isinstance(v, Promise) else v for v in row] for row in table.rows
+    )
+    return spreadsheet_response(
+        f"scorecards-{period.first:%Y%m%d}", header, rows, file_format
     )
