@@ -405,6 +405,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.retention_sweep_task",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),
     },
+    "monthly-report": {
+        "task": "dashboards.tasks.monthly_report_task",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
     "kpi-breaches": {
         "task": "dashboards.tasks.kpi_breach_sweep_task",
         "schedule": crontab(hour=5, minute=0),

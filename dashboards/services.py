@@ -1,19 +1,29 @@
-"""The KPI breach sweep (daily; domain §8 "each breach of a ceiling ... opens an
-improvement action"): the last complete month is measured for the company and each branch
-(their subtrees); every KPI past the limit of the standard in force opens one improvement
-action (feedback.voice), once per KPI, unit and month; open KPI actions whose KPI is back
-within the limit in that month are verified."""
+"""The dashboards' jobs:
+
+- the monthly report (the 1st): last month's company-wide figures e-mailed to managers and
+  quality managers through the outbox;
+- the KPI breach sweep (daily; domain §8 "each breach of a ceiling ... opens an
+  improvement action"): the last complete month is measured for the company and each
+  branch (their subtrees); every KPI past the limit of the standard in force opens one
+  improvement action (feedback.voice), once per KPI, unit and month; open KPI actions
+  whose KPI is back within the limit in that month are verified.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
-from django.utils import timezone
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aftersales.models import Unit
-from aftersales.services import job_run
-from dashboards import selectors
+from aftersales.models import OutboxMessage, Unit, User
+from aftersales.roles import Role
+from aftersales.services import job_run, outbox_enqueue
+from dashboards import kpis, selectors
 from dashboards.forms import last_complete_month
 from dashboards.measures import Scope
 from dashboards.periods import Period
@@ -103,3 +113,71 @@ def _verify(unit: Unit, report, period: Period, now: datetime) -> int:
         ):
             verified += 1
     return verified
+
+
+# Who receives the monthly report.
+REPORT_ROLES = (Role.MANAGER, Role.QUALITY_MANAGER)
+
+
+def monthly_report_send(*, now: datetime) -> int:
+    """On the 1st of a month: the last month's company-wide figures (the three controls,
+    then every KPI, with the limits) e-mailed to each manager and quality manager with an
+    address, in their language, through the outbox, with a link to the month's dashboard.
+    Idempotent (one message per person and month). Returns the messages queued."""
+    with job_run("monthly_report") as run:
+        period = last_complete_month(timezone.localdate(now))
+        run.detail = period.label()
+        start, end = period.span(timezone.get_current_timezone())
+        report = selectors.kpi_report(Scope(start=start, end=end, now=now))
+        recipients = (
+            User.objects.filter(is_active=True, groups__name__in=REPORT_ROLES)
+            .exclude(email="")
+            .distinct()
+            .order_by("pk")
+        )
+        queued = 0
+        for recipient in recipients:
+            key = f"monthly-report:{period.first:%Y-%m}:{recipient.pk}"
+            if OutboxMessage.objects.filter(key=key).exists():
+                continue
+            with translation.override(recipient.language or settings.LANGUAGE_CODE):
+                subject, body = _report_text(report, period, recipient)
+            outbox_enqueue(
+                channel=OutboxMessage.Channel.EMAIL, to=recipient.email,
+                subject=subject, body=body, key=key,
+            )  # fmt: skip
+            queued += 1
+        run.items = queued
+        return queued
+
+
+def _report_text(report, period: Period, recipient) -> tuple[str, str]:
+    """The subject and text of the monthly report, in the active language."""
+
+    def line(value):
+        return {
+            "label": value.kpi.label,
+            "value": format_value(value.kpi.kind, value.value),
+            "limit": format_value(value.kpi.kind, value.ceiling),
+            "breached": value.breached,
+        }
+
+    controls = [line(report.values[key]) for key in kpis.CONTROLS]
+    others = [line(v) for key, v in report.values.items() if key not in kpis.CONTROLS]
+    query = urlencode({"period": "month", "date": period.first.isoformat()})
+    link = f"{settings.AFTERSALES_BASE_URL.rstrip('/')}{reverse('dashboard')}?{query}"
+    body = render_to_string(
+        "dashboards/email/monthly_report.txt",
+        {
+            "recipient": recipient,
+            "period": period,
+            "controls": controls,
+            "others": others,
+            "breaches": len(report.breaches),
+            "link": link,
+        },
+    )
+    subject = _("[Aftersales] Service figures of %(period)s") % {
+        "period": period.label()
+    }
+    return subject, body

@@ -10,3 +10,9 @@ from dashboards import services
 def kpi_breach_sweep_task() -> int:
     """Open improvement actions for last month's KPI breaches, verify recovered ones."""
     return services.kpi_breach_sweep(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def monthly_report_task() -> int:
+    """E-mail last month's figures to managers and quality managers (monthly)."""
+    return services.monthly_report_send(now=timezone.now())
