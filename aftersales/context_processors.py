@@ -57,6 +57,7 @@ NAVIGATION = [
         "speedometer2",
         permissions.OVERSEERS,
     ),
+    ("dashboard-people", _("Scorecards"), "person-badge", permissions.STAFF),
     ("portal:home", _("My service"), "person-heart", {Role.CUSTOMER}),
     ("notification-list", _("Notifications"), "bell", None),
 ]

@@ -12,6 +12,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.models import Unit
 from standards.workflow import VersionStatus
@@ -415,3 +416,203 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ✓ {self.version}"
+
+
+# --- GB/T 27922 self-assessment (domain §4) ---------------------------------------------------
+
+
+class AssessmentFramework(models.Model):
+    """An evaluation framework such as GB/T 27922 (evaluation of after-sales service of
+    commodities): its indicator tree and its bands (score thresholds, stored, not coded)."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    # [{"min": 70, "band": "compliant"}, …], the highest band whose minimum is reached.
+    bands = models.JSONField(_("bands"), default=list)
+
+    class Meta:
+        verbose_name = _("assessment framework")
+        verbose_name_plural = _("assessment frameworks")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AssessmentIndicator(models.Model):
+    """An indicator of the framework: first level (e.g. customer service), second level
+    (e.g. complaint handling; seeded) or a third-level item the quality manager adds,
+    with the points it is worth. `kpis` names the KPIs shown as live evidence beside it."""
+
+    framework = models.ForeignKey(
+        AssessmentFramework, on_delete=models.CASCADE, related_name="indicators"
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("under"),
+    )
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=300)
+    name_zh = models.CharField(_("Chinese name"), max_length=300, blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), editable=False)
+    max_points = models.DecimalField(
+        _("points"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    kpis = models.JSONField(_("supporting KPIs"), default=list, blank=True)
+    position = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("assessment indicator")
+        verbose_name_plural = _("assessment indicators")
+        ordering = ["framework", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "code"], name="assessment_indicator_code_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Assessment(models.Model):
+    """A self-assessment of one year against a framework: each third-level item scored
+    (or marked not applicable), special deductions (−1 each) and at most one bonus (+1);
+    score = points obtained ÷ applicable points × 100 − deductions + bonus, and the band
+    it reaches. `draft → completed`; a completed assessment is read-only."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("assessment", "Draft")
+        COMPLETED = "completed", pgettext_lazy("assessment", "Completed")
+
+    framework = models.ForeignKey(
+        AssessmentFramework, on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.PositiveIntegerField(_("year"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        editable=False,
+    )
+    special_deductions = models.PositiveSmallIntegerField(
+        _("special deductions"), default=0
+    )
+    deduction_notes = models.TextField(_("reasons for the deductions"), blank=True)
+    bonus = models.BooleanField(_("bonus point"), default=False)
+    bonus_note = models.TextField(_("reason for the bonus"), blank=True)
+    score = models.DecimalField(
+        _("score"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    band = models.CharField(_("band"), max_length=30, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    completed_at = models.DateTimeField(
+        _("completed"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
+        ordering = ["-year", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "year"], name="assessment_once_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dashboard-assessment-detail", args=[self.pk])
+
+
+class AssessmentScore(models.Model):
+    """One third-level item's score in an assessment, with its evidence."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="scores"
+    )
+    indicator = models.ForeignKey(
+        AssessmentIndicator, on_delete=models.PROTECT, related_name="scores"
+    )
+    applicable = models.BooleanField(_("applicable"), default=True)
+    points = models.DecimalField(
+        _("points obtained"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    evidence = models.TextField(_("evidence"), blank=True)
+
+    class Meta:
+        verbose_name = _("assessment score")
+        verbose_name_plural = _("assessment scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="assessment_score_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} {self.indicator.code}: {self.points}"
+
+
+class CorrectiveAction(models.Model):
+    """What will be done about points lost on an item of a completed self-assessment."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("corrective action", "Open")
+        DONE = "done", pgettext_lazy("corrective action", "Done")
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="corrective_actions"
+    )
+    indicator = models.ForeignKey(
+        AssessmentIndicator, on_delete=models.PROTECT, related_name="+"
+    )
+    points_lost = models.DecimalField(_("points lost"), max_digits=6, decimal_places=1)
+    description = models.TextField(_("action"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.OPEN,
+        editable=False,
+    )
+    done_at = models.DateTimeField(_("done"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="corrective_action_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} {self.indicator.code}: −{self.points_lost}"

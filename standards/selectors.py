@@ -16,6 +16,8 @@ from standards import calendar as business_calendar
 from standards import resolver
 from standards.models import (
     Acknowledgement,
+    Assessment,
+    AssessmentFramework,
     BusinessCalendar,
     CalendarOverride,
     ChangeRequest,
@@ -336,3 +338,40 @@ def service_standard_resolve(
     if picked is None:
         return None
     return next(row for row in rows if row.pk == picked.version_id)
+
+
+# --- GB/T 27922 self-assessment ---------------------------------------------------------------
+
+
+def assessment_framework() -> AssessmentFramework | None:
+    """The seeded framework (GB/T 27922)."""
+    return AssessmentFramework.objects.order_by("pk").first()
+
+
+def assessment_tree(*, framework: AssessmentFramework) -> list[dict]:
+    """The indicator tree: first-level indicators, each with its second-level ones, each
+    with its third-level items (one query)."""
+    rows = list(framework.indicators.order_by("position", "pk"))
+    children: dict[int | None, list] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    return [
+        {
+            "indicator": top,
+            "children": [
+                {"indicator": second, "items": children.get(second.pk, [])}
+                for second in children.get(top.pk, [])
+            ],
+        }
+        for top in children.get(None, [])
+    ]
+
+
+def assessment_list(*, framework: AssessmentFramework) -> QuerySet[Assessment]:
+    """The framework's assessments, the latest year first."""
+    return framework.assessments.select_related("created_by").order_by("-year")
+
+
+def assessment_get(*, pk: int) -> Assessment:
+    """One assessment with its framework (404 otherwise)."""
+    return get_object_or_404(Assessment.objects.select_related("framework"), pk=pk)

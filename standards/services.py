@@ -5,7 +5,8 @@ calendar coverage)."""
 from __future__ import annotations
 
 import calendar as pycalendar
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,15 +20,21 @@ from aftersales import permissions
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
 from aftersales.services import job_run, notify
+from standards import assessment as assessment_arithmetic
 from standards import calendar as business_calendar
 from standards import parameters as params
 from standards import selectors, workflow
 from standards.legal_data import LEGAL_RULE_SETS
 from standards.models import (
     Acknowledgement,
+    Assessment,
+    AssessmentFramework,
+    AssessmentIndicator,
+    AssessmentScore,
     BusinessCalendar,
     CalendarOverride,
     ChangeRequest,
+    CorrectiveAction,
     LegalRuleSet,
     StandardDocument,
     StandardVersion,
@@ -610,3 +617,190 @@ def calendar_coverage_check(*, today: date) -> list[int]:
                 )
         run.items = len(missing)
     return missing
+
+
+# --- GB/T 27922 self-assessment ---------------------------------------------------------------
+
+# Days a corrective action has from the assessment's completion.
+CORRECTIVE_ACTION_DAYS = 90
+
+
+def _require_assessor(actor: User) -> None:
+    if not permissions.can_review_quality(actor):
+        raise PermissionDenied(_("Only quality managers run self-assessments."))
+
+
+@transaction.atomic
+def assessment_item_add(
+    *, parent: AssessmentIndicator, actor: User, code: str, name: str, max_points
+) -> AssessmentIndicator:
+    """A third-level item under a second-level indicator, with the points it is worth."""
+    _require_assessor(actor)
+    errors: dict[str, list] = {}
+    if parent.level != 2:
+        errors["parent"] = [_("Items go under a second-level indicator.")]
+    if not code.strip():
+        errors["code"] = [_("Give the item a code (e.g. 3.2.1).")]
+    elif parent.framework.indicators.filter(code=code.strip()).exists():
+        errors["code"] = [_("This code is already used.")]
+    if not name.strip():
+        errors["name"] = [_("Name the item.")]
+    if max_points is None or max_points <= 0:
+        errors["max_points"] = [_("An item is worth more than 0 points.")]
+    if errors:
+        raise ValidationError(errors)
+    last = parent.framework.indicators.aggregate(last=Max("position"))["last"] or 0
+    return AssessmentIndicator.objects.create(
+        framework=parent.framework,
+        parent=parent,
+        code=code.strip(),
+        name=name.strip(),
+        level=3,
+        max_points=max_points,
+        position=last + 1,
+    )
+
+
+@transaction.atomic
+def assessment_start(
+    *, framework: AssessmentFramework, year: int, actor: User
+) -> Assessment:
+    """A draft assessment of `year`, every third-level item to score (once a year)."""
+    _require_assessor(actor)
+    if not 1990 <= year <= timezone.localdate().year + 1:
+        raise ValidationError({"year": [_("Choose a year up to next year.")]})
+    items = list(framework.indicators.filter(level=3))
+    if not items:
+        raise ValidationError(
+            {"year": [_("Add the third-level items and their points first.")]}
+        )
+    try:
+        with transaction.atomic():
+            assessment = Assessment.objects.create(
+                framework=framework, year=year, created_by=actor
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"year": [_("There is already an assessment of this year.")]}
+        ) from None
+    AssessmentScore.objects.bulk_create(
+        AssessmentScore(assessment=assessment, indicator=item) for item in items
+    )
+    return assessment
+
+
+def _require_draft(assessment: Assessment) -> None:
+    if assessment.status != Assessment.Status.DRAFT:
+        raise DomainError(_("A completed assessment is read-only."))
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    assessment: Assessment,
+    actor: User,
+    scores: dict[int, dict[str, Any]],
+    special_deductions: int = 0,
+    deduction_notes: str = "",
+    bonus: bool = False,
+    bonus_note: str = "",
+) -> Assessment:
+    """Record a draft's item scores ({score id: {applicable, points, evidence}}), its
+    special deductions and its bonus. Points lie between 0 and the item's maximum."""
+    _require_assessor(actor)
+    _require_draft(assessment)
+    rows = {row.pk: row for row in assessment.scores.select_related("indicator")}
+    errors: dict[str, list] = {}
+    for pk, answer in scores.items():
+        row = rows.get(pk)
+        if row is None:
+            continue
+        points = answer.get("points")
+        if points is not None and not 0 <= points <= row.indicator.max_points:
+            errors[f"points_{pk}"] = [
+                _("Between 0 and %(max)s points.") % {"max": row.indicator.max_points}
+            ]
+        row.applicable = bool(answer.get("applicable", True))
+        row.points = points
+        row.evidence = (answer.get("evidence") or "").strip()
+    if special_deductions and not deduction_notes.strip():
+        errors["deduction_notes"] = [_("Say what each deduction is for.")]
+    if bonus and not bonus_note.strip():
+        errors["bonus_note"] = [_("Say what earns the bonus point.")]
+    if errors:
+        raise ValidationError(errors)
+    AssessmentScore.objects.bulk_update(
+        rows.values(), ["applicable", "points", "evidence"]
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(
+        special_deductions=special_deductions,
+        deduction_notes=deduction_notes.strip(),
+        bonus=bonus,
+        bonus_note=bonus_note.strip(),
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
+@transaction.atomic
+def assessment_complete(*, assessment: Assessment, actor: User) -> Assessment:
+    """`draft → completed`: every applicable item scored; the score and band are
+    computed and stored, and each item that lost points gets a corrective action."""
+    _require_assessor(actor)
+    _require_draft(assessment)
+    rows = list(assessment.scores.select_related("indicator"))
+    missing = [
+        row.indicator.code for row in rows if row.applicable and row.points is None
+    ]
+    if missing:
+        raise ValidationError(
+            {"__all__": [_("Score every applicable item: %(items)s.")
+                         % {"items": ", ".join(missing)}]}
+        )  # fmt: skip
+    applicable = [row for row in rows if row.applicable]
+    value = assessment_arithmetic.score(
+        obtained=sum((row.points for row in applicable), Decimal(0)),
+        applicable=sum((row.indicator.max_points for row in applicable), Decimal(0)),
+        deductions=assessment.special_deductions,
+        bonus=assessment.bonus,
+    )
+    now = timezone.now()
+    if not Assessment.objects.filter(
+        pk=assessment.pk, status=Assessment.Status.DRAFT
+    ).update(
+        status=Assessment.Status.COMPLETED,
+        score=value,
+        band=assessment_arithmetic.band(value, assessment.framework.bands),
+        completed_at=now,
+    ):
+        raise StaleObject()
+    due_on = timezone.localdate(now) + timedelta(days=CORRECTIVE_ACTION_DAYS)
+    CorrectiveAction.objects.bulk_create(
+        CorrectiveAction(
+            assessment=assessment,
+            indicator=row.indicator,
+            points_lost=row.indicator.max_points - row.points,
+            owner=actor,
+            due_on=due_on,
+        )
+        for row in applicable
+        if row.points < row.indicator.max_points
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
+@transaction.atomic
+def corrective_action_update(
+    *, action: CorrectiveAction, actor: User, description: str, done: bool = False
+) -> CorrectiveAction:
+    """Describe a corrective action and, when `done`, mark it done."""
+    _require_assessor(actor)
+    if not description.strip():
+        raise ValidationError({"description": [_("Describe the action.")]})
+    fields: dict[str, Any] = {"description": description.strip()}
+    if done and action.status == CorrectiveAction.Status.OPEN:
+        fields.update(status=CorrectiveAction.Status.DONE, done_at=timezone.now())
+    CorrectiveAction.objects.filter(pk=action.pk).update(**fields)
+    action.refresh_from_db()
+    return action
