@@ -116,7 +116,9 @@ class ImprovementActionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NoteInputSerializer(serializers.Serializer):
+class ActionCloseInputSerializer(serializers.Serializer):
+    """A quality manager's note closing an improvement action."""
+
     note = serializers.CharField(allow_blank=False, max_length=2000)
 
 

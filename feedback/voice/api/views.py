@@ -12,6 +12,7 @@ from aftersales.api import IsStaffMember
 from feedback.models import FeedbackItem, ImprovementAction, QualityNotice
 from feedback.voice import selectors, services
 from feedback.voice.api.serializers import (
+    ActionCloseInputSerializer,
     FeedbackItemCiteInputSerializer,
     FeedbackItemCreateInputSerializer,
     FeedbackItemReasonInputSerializer,
@@ -19,7 +20,6 @@ from feedback.voice.api.serializers import (
     FeedbackItemSerializer,
     FeedbackItemTriageInputSerializer,
     ImprovementActionSerializer,
-    NoteInputSerializer,
     QualityNoticeSerializer,
 )
 from feedback.voice.filters import (
@@ -196,12 +196,12 @@ class ImprovementActionViewSet(
         return Response(ImprovementActionSerializer(done).data)
 
     @extend_schema(
-        request=NoteInputSerializer, responses={200: ImprovementActionSerializer}
+        request=ActionCloseInputSerializer, responses={200: ImprovementActionSerializer}
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """open | done → closed, with the quality manager's note."""
-        data = NoteInputSerializer(data=request.data)
+        data = ActionCloseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         closed = services.improvement_action_close(
             action=self.get_object(),
