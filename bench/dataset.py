@@ -48,6 +48,7 @@ from aftersales.roles import Role
 from customers.models import Customer, CustomerPhone, OwnedProduct, ProductModel
 from feedback.followups.services.common import policy_for
 from feedback.models import FollowUp, Questionnaire
+from standards import calendar as business_calendar
 from standards import selectors as standard_selectors
 from standards import sla
 from tickets.models import Handover, Ticket, TicketEvent
@@ -164,6 +165,15 @@ def _copy_text(value: Any) -> str:
         .replace("\n", "\\n")
         .replace("\r", "\\r")
     )
+
+
+_CALENDAR = business_calendar.Calendar()
+
+
+def _business_hours(start: datetime, end: datetime) -> Decimal:
+    """Business hours of the company calendar, as the case services store them."""
+    hours = business_calendar.business_hours_between(_CALENDAR, start, end)
+    return Decimal(str(round(hours, 2)))
 
 
 @dataclass
@@ -747,6 +757,13 @@ class CaseWriter:
             row["resolution"] = "Fixed and tested with the customer."
             row["customer_informed_at"] = moment
             status_event(S.RESOLVED, moment, row["handler_id"])
+        # The business hours the services store when a clock stops (the KPIs read them).
+        if row.get("acknowledged_at"):
+            row["first_response_hours"] = _business_hours(
+                created, row["acknowledged_at"]
+            )
+        if row.get("resolved_at"):
+            row["resolution_hours"] = _business_hours(created, row["resolved_at"])
         if status == S.CLOSED:
             self._follow_up(row, events, completed=True)
             row["closed_at"] = later(rng.uniform(0.5, 48))

@@ -354,10 +354,13 @@ def backlog(scope: Scope, group: str | None = None) -> dict[str, Any]:
     if at >= scope.now:
         cases = Ticket.objects.filter(status__in=sorted(OPEN_STATES))
     else:
+        # Not resolved by then: open now (an open case has no resolution time), or
+        # resolved later; both halves are index reads (status, resolved_at), not a scan
+        # of every case opened before the end.
         cases = (
             Ticket.objects.filter(created_at__lt=at)
+            .filter(Q(status__in=sorted(OPEN_STATES)) | Q(resolved_at__gte=at))
             .exclude(status__in=ENDED_CASE_STATES)
-            .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=at))
         )
     aggregates: dict[str, Any] = {"backlog": Count("pk")}
     for key, low, high in AGEING:
@@ -585,8 +588,9 @@ def claims(scope: Scope, group: str | None = None) -> dict[str, Any]:
         group=group,
         key="ticket__first_owner_id",
     )
+    # The days of all those claims together (the KPI divides them by `cycled`).
     return _each(
-        totals, lambda c: c.update(cycle_days=_hours(c.pop("cycle", None)) / 24)
+        totals, lambda c: c.update(cycle_days_total=_hours(c.pop("cycle", None)) / 24)
     )
 
 
