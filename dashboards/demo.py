@@ -2,7 +2,7 @@
 second-level indicator) with last year's completed self-assessment and this year's draft;
 and the KPI breach sweep over the demo's previous month, so the improvement actions of the
 breached KPIs exist. Idempotent (items and assessments are skipped when they exist; the
-sweep opens each action once)."""
+sweep runs once)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from aftersales.models import User
 from dashboards import services
+from feedback.models import ImprovementAction
 from standards import selectors as standard_selectors
 from standards import services as standard_services
 
@@ -75,7 +76,10 @@ def load(stdout=None) -> None:
     if quality is not None:
         _items(quality)
         _assessments(quality)
-    opened = services.kpi_breach_sweep(now=timezone.now())
+    # Swept once (a second load would only log another run of the job).
+    opened = 0
+    if not ImprovementAction.objects.exclude(kpi_key="").exists():
+        opened = services.kpi_breach_sweep(now=timezone.now())
     if stdout:
         stdout.write(
             f"  dashboards: self-assessment items and years, {opened} improvement "

@@ -27,17 +27,29 @@ def _case_filters(scope: Scope, *, unit_id: int | None) -> dict[str, object]:
 
 
 def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) -> str:
-    """The list behind a KPI's drill-down `drill` (dashboards.kpis.Kpi.drill), '' for none."""
+    """The list behind a KPI's drill-down `drill` (dashboards.kpis.Kpi.drill), '' for none;
+    cases of the unit chosen (`unit_id`, default the scope's) and the units below."""
     if not drill:
         return ""
+    if unit_id is None:
+        unit_id = scope.unit_id
     first, last = scope.first_day.isoformat(), scope.last_day.isoformat()
     kind, _colon, detail = drill.partition(":")
     if kind == "followups":
-        params: dict[str, object] = {"view": "all", "has_case": "true"}
+        params: dict[str, object] = {"view": "all"}
         if detail == "due":
+            # The follow-up work counts care calls too (unless narrowed to a model,
+            # channel or case type); the outcomes only a case's.
+            if scope.narrowed_to_cases:
+                params["has_case"] = "true"
             params.update(due_from=first, due_to=last)
         else:
-            params.update(completed_from=first, completed_to=last, status="completed")
+            params.update(
+                has_case="true",
+                completed_from=first,
+                completed_to=last,
+                status="completed",
+            )
             if detail in {"satisfied", "dissatisfied"}:
                 params["result"] = detail
         return f"{reverse('followups:followup-list')}?{urlencode(params)}"
@@ -49,7 +61,8 @@ def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) ->
     if kind == "complaints":
         params.update(opened, type="complaint")
     elif kind == "clock_missed":
-        params.update(opened, clock_missed=detail)
+        # Come due by the period's end, as the KPI counts it (not by now).
+        params.update(opened, clock_missed=detail, clock_due_to=last)
     elif kind == "opened":
         params.update(opened)
     elif kind == "resolved":

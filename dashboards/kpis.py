@@ -195,9 +195,6 @@ def derive(counters: Mapping[str, Any]) -> dict[str, Any]:
         "detractors", 0
     )
     derived["legal_exceptions"] = counters.get("windows", 0) + counters.get("limits", 0)
-    derived["cycle_days_total"] = counters.get("cycle_days", 0.0) * counters.get(
-        "cycled", 0
-    )
     return derived
 
 

@@ -72,7 +72,7 @@ def kpi_breach_sweep(*, now: datetime) -> int:
                     "limit": format_value(kpi.kind, value.ceiling),
                 }
                 if voice_services.improvement_action_open_for_kpi(
-                    kpi_key=kpi.key, label=str(kpi.label), unit=unit,
+                    kpi_key=kpi.standard_key, label=str(kpi.label), unit=unit,
                     period_start=period.first, period_end=period.last,
                     value=value.value, ceiling=value.ceiling, due_on=due_on,
                     description=description,
@@ -85,15 +85,18 @@ def kpi_breach_sweep(*, now: datetime) -> int:
 
 def _verify(unit: Unit, report, period: Period, now: datetime) -> int:
     """Verify the unit's open KPI actions of earlier periods whose KPI is within its limit
-    in `period` (measured, with a value)."""
+    in `period` (measured, with a value). An action names its KPI by the key of the
+    standard's `kpi` parameters (`on_time_acknowledge`, not the API's
+    `on_time_rate.acknowledge`): the key its subject is labelled by."""
     verified = 0
+    by_key = {value.kpi.standard_key: value for value in report.values.values()}
     waiting = ImprovementAction.objects.filter(
         unit=unit,
         status__in=OPEN_ACTION_STATES,
         period_start__lt=period.first,
     ).exclude(kpi_key="")
     for action in waiting:
-        value = report.values.get(action.kpi_key)
+        value = by_key.get(action.kpi_key)
         if (
             value is None
             or value.value is None

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboards import drilldown, kpis
 from dashboards.measures import Scope
@@ -113,7 +113,13 @@ def on_time_table(report: Report) -> Table:
     return Table(
         key="on-time",
         title=_("On-time rate per clock"),
-        columns=[_("Clock"), _("On time"), _("Due"), _("Rate"), _("Limit")],
+        columns=[
+            _("Clock"),
+            _("On time"),
+            pgettext_lazy("number of cases", "Due"),
+            _("Rate"),
+            _("Limit"),
+        ],
         rows=[
             [
                 v.kpi.label,
@@ -333,8 +339,12 @@ SCORECARD_KPIS = (
 )  # fmt: skip
 
 
-def scorecard_table(people, reports: dict[int, Report], *, full: bool = False) -> Table:
-    """One row per person: their KPIs (the page's selection, or every KPI)."""
+def scorecard_table(
+    people, reports: dict[int, Report], *, full: bool = False, query=None
+) -> Table:
+    """One row per person: their KPIs (the page's selection, or every KPI). `query`:
+    the filters (a QueryDict without `user`) each row's link to the dashboard keeps;
+    None: no links."""
     keys = [kpi.key for kpi in kpis.CATALOGUE] if full else list(SCORECARD_KPIS)
     rows, links, cells = [], [], []
     for person in people:
@@ -347,7 +357,12 @@ def scorecard_table(people, reports: dict[int, Report], *, full: bool = False) -
                 for v in values
             ]
         )
-        links.append(f"{reverse('dashboard')}?{urlencode({'user': person.pk})}")
+        if query is None:
+            links.append("")
+        else:
+            filters = query.copy()
+            filters["user"] = str(person.pk)
+            links.append(f"{reverse('dashboard')}?{filters.urlencode()}")
     return Table(
         key="scorecards",
         title=_("Staff scorecards"),

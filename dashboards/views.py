@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.views.decorators.http import require_GET
@@ -134,10 +134,11 @@ def _scorecards(request, *, full: bool):
     active.is_valid()
     period = active.get_period()
     scope = active.get_scope(period)
+    # The people of the units measured: those the viewer oversees, or the unit chosen.
     people = list(
         selectors.scorecard_people(
             viewer=request.user,
-            allowed_unit_ids=active.allowed_unit_ids,
+            allowed_unit_ids=scope.unit_ids,
             own_only=active.own_only,
             user_id=scope.user_id,
         )
@@ -145,7 +146,14 @@ def _scorecards(request, *, full: bool):
     reports = selectors.kpi_reports_by_person(
         replace(scope, user_id=None), [person.pk for person in people]
     )
-    return form, form_ok, period, tables.scorecard_table(people, reports, full=full)
+    # Each row leads to the dashboard for the same filters and that person (staff who
+    # see only their own figures have no dashboard to go to).
+    query = None
+    if not active.own_only:
+        query = request.GET.copy() if form_ok else QueryDict(mutable=True)
+        query.pop("user", None)
+    table = tables.scorecard_table(people, reports, full=full, query=query)
+    return form, form_ok, period, table
 
 
 @login_required

@@ -758,6 +758,9 @@ def assessment_complete(*, assessment: Assessment, actor: User) -> Assessment:
                          % {"items": ", ".join(missing)}]}
         )  # fmt: skip
     applicable = [row for row in rows if row.applicable]
+    if not applicable:
+        # No applicable points: no score to compute (and no band to reach).
+        raise ValidationError({"__all__": [_("Mark at least one item applicable.")]})
     value = assessment_arithmetic.score(
         obtained=sum((row.points for row in applicable), Decimal(0)),
         applicable=sum((row.indicator.max_points for row in applicable), Decimal(0)),

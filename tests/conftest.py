@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from aftersales.outbox import LocmemSmsBackend
@@ -76,9 +78,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(autouse=True)
 def _clean_state():
-    """Rate-limit counters live in the cache and SMS in a list: start each test empty."""
+    """Rate-limit counters live in the cache and SMS in a list: start each test empty; a
+    request of a Chinese-speaking user leaves its language active in the thread (the
+    middleware activates, nothing deactivates): each test starts in the default."""
     cache.clear()
     LocmemSmsBackend.sent.clear()
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 # --- People -----------------------------------------------------------------------------------

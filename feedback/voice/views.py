@@ -374,6 +374,7 @@ def improvement_action_detail(request, pk: int):
             "action": action,
             "close_form": form,
             "may_close": permissions.can_review_quality(request.user)
+            and bool(action.kpi_key)
             and action.status in ("open", "done"),
             "is_qa": services.may_do_qa(request.user),
         },

@@ -25,7 +25,8 @@ class TicketFilterSet(django_filters.FilterSet):
     status, type, priority, first_owner, handler, customer, unit; overdue=true; and the
     dashboards' drill-downs: source, product_model, fault_code, unit_tree (a unit and the
     units below), opened_from/opened_to and resolved_from/resolved_to (days, included),
-    open=true, reopened=true, clock_missed=<clock>. The queue page shows `PAGE_FIELDS` in
+    open=true, reopened=true, clock_missed=<clock> (with clock_due_to: come due by the
+    end of that day, as a past period counts it). The queue page shows `PAGE_FIELDS` in
     its filter bar and honours the others from the URL; the page's views (mine, my units,
     …), search and sort are the selector's and the view's."""
 
@@ -60,6 +61,9 @@ class TicketFilterSet(django_filters.FilterSet):
         choices=[(clock, CLOCK_LABELS[clock]) for clock in CLOCK_DONE_FIELDS],
         method="filter_clock_missed",
         label=_("Clock missed"),
+    )
+    clock_due_to = django_filters.DateFilter(
+        method="filter_clock_due_to", label=_("Clock due by")
     )
 
     class Meta:
@@ -108,11 +112,20 @@ class TicketFilterSet(django_filters.FilterSet):
         )
 
     def filter_clock_missed(self, queryset, name, value):
-        """Cases whose clock has come due and was not met by its due time."""
+        """Cases whose clock has come due (by now, and by the end of `clock_due_to` when
+        given) and was not met by its due time."""
         due, done = f"{value}_due_at", CLOCK_DONE_FIELDS[value]
+        until = timezone.now()
+        last_day = self.form.cleaned_data.get("clock_due_to")
+        if last_day is not None:
+            until = min(until, _day_start(last_day + timedelta(days=1)))
         return queryset.filter(
-            has_sla=True, **{f"{due}__isnull": False, f"{due}__lt": timezone.now()}
+            has_sla=True, **{f"{due}__isnull": False, f"{due}__lt": until}
         ).filter(Q(**{f"{done}__isnull": True}) | Q(**{f"{done}__gt": F(due)}))
+
+    def filter_clock_due_to(self, queryset, name, value):
+        """Only a bound of clock_missed (filter_clock_missed reads it)."""
+        return queryset
 
     def page_fields(self) -> list:
         """The bound fields of the queue page's filter bar, styled for it."""

@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,12 +94,15 @@ def improvement_action_remeasured(
     *, action: ImprovementAction, period_start: date, note: str, now: datetime
 ) -> bool:
     """A later period's value is back within the limit: the action is verified (an open
-    or done action; compare-and-set, so a second call does nothing)."""
+    or done action; compare-and-set, so a second call does nothing). An action verified
+    without a done step is done now: it is no longer open work (the improvement KPIs
+    read `done_at`)."""
     return bool(
         ImprovementAction.objects.filter(pk=action.pk, status__in=OPEN).update(
             status=ImprovementAction.Status.VERIFIED,
             remeasured_period=period_start,
             verified_at=now,
+            done_at=Coalesce(F("done_at"), Value(now)),
             close_note=note,
         )
     )
@@ -107,18 +112,26 @@ def improvement_action_remeasured(
 def improvement_action_close(
     *, action: ImprovementAction, actor: User, note: str
 ) -> ImprovementAction:
-    """A quality manager closes an open or done action with a note (e.g. the breach had
-    a cause outside the unit)."""
+    """A quality manager closes an open or done KPI action with a note (e.g. the breach
+    had a cause outside the unit); it is no longer open work (`done_at`, as when
+    verified). A quality notice's action stays open until its fault rate is re-measured
+    (scenario A23)."""
     if not permissions.can_review_quality(actor):
         raise PermissionDenied(_("Only quality managers close improvement actions."))
     if not note.strip():
         raise ValidationError({"note": [_("Say why the action is closed.")]})
+    if not action.kpi_key:
+        raise InvalidTransition(
+            _("A quality notice's action is verified by re-measuring the fault rate.")
+        )
     if action.status not in OPEN:
         raise InvalidTransition(_("Only an open or done action can be closed."))
+    now = timezone.now()
     if not ImprovementAction.objects.filter(pk=action.pk, status__in=OPEN).update(
         status=ImprovementAction.Status.CLOSED,
         close_note=note.strip(),
-        verified_at=timezone.now(),
+        done_at=Coalesce(F("done_at"), Value(now)),
+        verified_at=now,
         verified_by=actor,
     ):
         raise StaleObject
