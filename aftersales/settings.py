@@ -409,6 +409,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.monthly_report_task",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
+    "kpi-rollup": {
+        "task": "dashboards.tasks.kpi_rollup_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "kpi-breaches": {
         "task": "dashboards.tasks.kpi_breach_sweep_task",
         "schedule": crontab(hour=5, minute=0),

@@ -15,8 +15,8 @@ handovers to the receiving unit and the person who decided them; visits to the t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from aftersales.models import Membership
 from customers.models import Contact, OwnedProduct
+from dashboards.models import SETTLED_COUNTERS, KpiFact, KpiRollupDay
 from feedback.models import FeedbackItem, FollowUp, ImprovementAction
 from standards.models import StandardVersion
 from standards.parameters import CaseType, SurveyScale
@@ -82,6 +83,9 @@ class Scope:
     channel: str | None = None
     case_type: str | None = None
     unit_id: int | None = None
+    # The period's days whose settled counters are read from the roll-up (with_rollup);
+    # empty: everything is counted live.
+    rolled: frozenset[date] = frozenset()
 
     @property
     def until(self) -> datetime:
@@ -186,6 +190,147 @@ def _hours(duration: timedelta | None) -> float:
     return duration.total_seconds() / 3600 if duration else 0.0
 
 
+# --- The roll-up -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettledSource:
+    """Rows whose counters are settled once their day is over: the rows (`rows()`), the
+    moment that dates them, the path to their case (its unit, first owner, model, channel
+    and type are the fact's keys) and the counters (`aggregates()`, named as
+    SETTLED_COUNTERS)."""
+
+    rows: Any
+    moment: str
+    case: str
+    aggregates: Any
+
+
+def _case_rows() -> QuerySet:
+    return Ticket.objects.all()
+
+
+def settled_sources() -> dict[str, SettledSource]:
+    return {
+        "cases_opened": SettledSource(_case_rows, "created_at", "", _opened_settled),
+        "followup_outcomes": SettledSource(
+            _outcome_rows, "completed_at", "ticket__", _outcomes_settled
+        ),
+        "legal_exceptions": SettledSource(
+            _legal_rows, "at", "ticket__", _legal_settled
+        ),
+    }
+
+
+def midnight(day: date) -> datetime:
+    """The local midnight that starts `day`."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def with_rollup(scope: Scope) -> Scope:
+    """`scope` with the days of its period that the roll-up holds (one read), so that
+    their settled counters come from the facts; a period that does not start and end at
+    midnight, and today, are counted live."""
+    first, last = scope.first_day, scope.last_day
+    if scope.start != midnight(first) or scope.end != midnight(
+        last + timedelta(days=1)
+    ):
+        return scope
+    last = min(last, timezone.localdate(scope.now) - timedelta(days=1))
+    if last < first:
+        return scope
+    days = KpiRollupDay.objects.filter(day__gte=first, day__lte=last).values_list(
+        "day", flat=True
+    )
+    return replace(scope, rolled=frozenset(days))
+
+
+def live_ranges(scope: Scope) -> list[tuple[datetime, datetime]]:
+    """The stretches of the period counted live: the runs of days the roll-up does not
+    hold (the whole period when it holds none)."""
+    if not scope.rolled:
+        return [(scope.start, scope.end)]
+    ranges: list[tuple[datetime, datetime]] = []
+    day, first_missing = scope.first_day, None
+    while day <= scope.last_day + timedelta(days=1):
+        missing = day <= scope.last_day and day not in scope.rolled
+        if missing and first_missing is None:
+            first_missing = day
+        elif not missing and first_missing is not None:
+            ranges.append((midnight(first_missing), midnight(day)))
+            first_missing = None
+        day += timedelta(days=1)
+    return ranges
+
+
+def within(field: str, ranges: list[tuple[datetime, datetime]]) -> Q:
+    condition = Q(pk__in=[])
+    for start, end in ranges:
+        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return condition
+
+
+def facts(scope: Scope) -> QuerySet:
+    """The roll-up's facts of the scope's rolled days, units, person, model, channel and
+    type."""
+    rows = KpiFact.objects.filter(day__in=sorted(scope.rolled))
+    if scope.unit_ids is not None:
+        rows = rows.filter(unit_id__in=scope.unit_ids)
+    if scope.user_id is not None:
+        rows = rows.filter(person_id=scope.user_id)
+    if scope.product_model_id is not None:
+        rows = rows.filter(product_model_id=scope.product_model_id)
+    if scope.channel:
+        rows = rows.filter(channel=scope.channel)
+    if scope.case_type:
+        rows = rows.filter(case_type=scope.case_type)
+    return rows
+
+
+def add(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counters of the same names added up (per person when grouped)."""
+    if not any(isinstance(r, Grouped) for r in results):
+        total: dict[str, Any] = {}
+        for result in results:
+            for name, value in result.items():
+                total[name] = (total.get(name) or 0) + (value or 0)
+        return total
+    keys = {key for result in results for key in result}
+    first = results[0]
+    rows = {key: add([r.of(key) for r in results]) for key in keys}
+    return Grouped(rows, dict(first.empty))
+
+
+def settled(name: str, scope: Scope, group: str | None = None) -> dict[str, Any]:
+    """A settled source's counters for the scope: the facts of the days rolled up (one
+    read) and the rows of the other days counted live (one read)."""
+    source = settled_sources()[name]
+    counters = SETTLED_COUNTERS[name]
+    results = []
+    ranges = live_ranges(scope)
+    if ranges:
+        results.append(
+            _totals(
+                source.rows().filter(
+                    scope.case_filter(source.case), within(source.moment, ranges)
+                ),
+                **source.aggregates(),
+                group=group,
+                key=f"{source.case}first_owner_id",
+            )
+        )
+    if scope.rolled:
+        results.append(
+            _totals(
+                facts(scope),
+                **{counter: Coalesce(Sum(counter), 0) for counter in counters},
+                group=group,
+                key="person_id",
+            )
+        )
+    return add(results)
+
+
 # --- Cases ------------------------------------------------------------------------------------
 
 
@@ -203,17 +348,25 @@ def _repeat_of(days: int) -> Exists:
     )
 
 
-def cases_opened(scope: Scope, group: str | None = None) -> dict[str, Any]:
-    """Cases opened in the period: complaints, repairs and repeat repairs, the acknowledge
-    clock missed, and each SLA clock that has come due and whether it was met in time."""
-    until = scope.until
+def _opened_settled() -> dict[str, Any]:
+    """What a case opened counts for once its day is over (rolled up): complaints, repairs
+    and repeat repairs."""
     repair = Q(type=CaseType.REPAIR)
-    aggregates: dict[str, Any] = {
+    return {
         "opened": Count("pk"),
         "complaints": Count("pk", filter=Q(type=CaseType.COMPLAINT)),
         "repairs": Count("pk", filter=repair),
         "repeat_30": Count("pk", filter=repair & ~Q(fault_code="") & _repeat_of(30)),
         "repeat_90": Count("pk", filter=repair & ~Q(fault_code="") & _repeat_of(90)),
+    }
+
+
+def cases_opened(scope: Scope, group: str | None = None) -> dict[str, Any]:
+    """Cases opened in the period: complaints, repairs and repeat repairs (settled: from
+    the roll-up for the days it holds), the first responses, and each SLA clock that has
+    come due and whether it was met in time (live: later work changes them)."""
+    until = scope.until
+    aggregates: dict[str, Any] = {
         "responded": Count("pk", filter=Q(first_response_hours__isnull=False)),
     }
     for clock, done in CLOCK_DONE_FIELDS.items():
@@ -223,7 +376,7 @@ def cases_opened(scope: Scope, group: str | None = None) -> dict[str, Any]:
         aggregates[f"{clock}_met"] = Count(
             "pk", filter=came_due & Q(**{f"{done}__lte": F(due)})
         )
-    return _totals(
+    live = _totals(
         Ticket.objects.filter(
             scope.case_filter(), created_at__gte=scope.start, created_at__lt=scope.end
         ),
@@ -231,6 +384,7 @@ def cases_opened(scope: Scope, group: str | None = None) -> dict[str, Any]:
         group=group,
         key="first_owner_id",
     )
+    return merge([live, settled("cases_opened", scope, group)])
 
 
 def _repeated_repair() -> Exists:
@@ -376,22 +530,22 @@ def backlog(scope: Scope, group: str | None = None) -> dict[str, Any]:
     )
 
 
+def _legal_rows() -> QuerySet:
+    return TicketEvent.objects.filter(type=TicketEvent.Type.LEGAL_DEADLINE)
+
+
+def _legal_settled() -> dict[str, Any]:
+    return {
+        "windows": Count("pk", filter=Q(key__startswith="legal-window:")),
+        "limits": Count("pk", filter=Q(key__startswith="repair-limit:")),
+    }
+
+
 def legal_exceptions(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """三包 exceptions recorded in the period by the legal-clock sweep: return, exchange or
     no-reason-return windows closing on a case still owed them, and repair-day limits
-    (30/90 days, parts waits, vehicle limits) reached."""
-    return _totals(
-        TicketEvent.objects.filter(
-            scope.case_filter("ticket__"),
-            type=TicketEvent.Type.LEGAL_DEADLINE,
-            at__gte=scope.start,
-            at__lt=scope.end,
-        ),
-        windows=Count("pk", filter=Q(key__startswith="legal-window:")),
-        limits=Count("pk", filter=Q(key__startswith="repair-limit:")),
-        group=group,
-        key="ticket__first_owner_id",
-    )
+    (30/90 days, parts waits, vehicle limits) reached (settled)."""
+    return settled("legal_exceptions", scope, group)
 
 
 # --- Follow-ups and contacts ------------------------------------------------------------------
@@ -408,32 +562,40 @@ def _followup_work(scope: Scope) -> Q:
     return condition & scope.product_filter("ticket__")
 
 
+def _outcome_rows() -> QuerySet:
+    return FollowUp.objects.filter(
+        ticket__isnull=False, status=FollowUp.Status.COMPLETED
+    )
+
+
+def _outcomes_settled(inside: Q | None = None) -> dict[str, Any]:
+    """The outcome counters (of the rows `inside`, when given: one period of a trend)."""
+    inside = inside or Q()
+    csat = (
+        inside
+        & Q(score__isnull=False)
+        & (Q(questionnaire__isnull=True) | Q(questionnaire__scale=SurveyScale.CSAT5))
+    )
+    nps = inside & Q(score__isnull=False, questionnaire__scale=SurveyScale.NPS10)
+    return {
+        "completed": Count("pk", filter=inside),
+        "satisfied": Count("pk", filter=inside & Q(result=FollowUp.Result.SATISFIED)),
+        "dissatisfied": Count(
+            "pk", filter=inside & Q(result=FollowUp.Result.DISSATISFIED)
+        ),
+        "csat_answers": Count("pk", filter=csat),
+        "csat_points": Coalesce(Sum("score", filter=csat), 0),
+        "nps_answers": Count("pk", filter=nps),
+        "promoters": Count("pk", filter=nps & Q(score__gte=9)),
+        "detractors": Count("pk", filter=nps & Q(score__lte=6)),
+    }
+
+
 def followup_outcomes(scope: Scope, group: str | None = None) -> dict[str, Any]:
     """Follow-ups of cases completed in the period: satisfied, dissatisfied, CSAT scores
-    (1–5 scale) and NPS answers (0–10) with promoters (9–10) and detractors (0–6)."""
-    csat = Q(score__isnull=False) & (
-        Q(questionnaire__isnull=True) | Q(questionnaire__scale=SurveyScale.CSAT5)
-    )
-    nps = Q(score__isnull=False, questionnaire__scale=SurveyScale.NPS10)
-    return _totals(
-        FollowUp.objects.filter(
-            scope.case_filter("ticket__"),
-            ticket__isnull=False,
-            status=FollowUp.Status.COMPLETED,
-            completed_at__gte=scope.start,
-            completed_at__lt=scope.end,
-        ),
-        completed=Count("pk"),
-        satisfied=Count("pk", filter=Q(result=FollowUp.Result.SATISFIED)),
-        dissatisfied=Count("pk", filter=Q(result=FollowUp.Result.DISSATISFIED)),
-        csat_answers=Count("pk", filter=csat),
-        csat_points=Coalesce(Sum("score", filter=csat), 0),
-        nps_answers=Count("pk", filter=nps),
-        promoters=Count("pk", filter=nps & Q(score__gte=9)),
-        detractors=Count("pk", filter=nps & Q(score__lte=6)),
-        group=group,
-        key="ticket__first_owner_id",
-    )
+    (1–5 scale) and NPS answers (0–10) with promoters (9–10) and detractors (0–6)
+    (settled)."""
+    return settled("followup_outcomes", scope, group)
 
 
 def followup_work(scope: Scope, group: str | None = None) -> dict[str, Any]:

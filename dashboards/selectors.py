@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,10 +18,8 @@ from customers.models import ProductModel
 from dashboards import kpis, measures
 from dashboards.measures import Scope
 from dashboards.periods import Period
-from feedback.models import FollowUp
 from standards import selectors as standard_selectors
 from standards.models import StandardVersion
-from standards.parameters import SurveyScale
 
 # The measures each part of the report needs (the three controls alone for the previous
 # period's comparison).
@@ -36,8 +34,10 @@ CONTROL_MEASURES = (
 
 
 def counters(scope: Scope, *, only: tuple[str, ...] = ALL_MEASURES) -> dict[str, Any]:
-    """Every counter of the named measures (one query each), with the percentiles when the
+    """Every counter of the named measures (one query each; the settled ones from the
+    roll-up for the days it holds and live for the others), with the percentiles when the
     case measures are asked for."""
+    scope = measures.with_rollup(scope)
     result: dict[str, Any] = {}
     for name in only:
         result.update(getattr(measures, name)(scope))
@@ -141,56 +141,67 @@ def scope_for(period: Period, base: Scope) -> Scope:
     )
 
 
+TREND_COUNTERS = {
+    "n": "completed", "s": "satisfied", "ca": "csat_answers", "cp": "csat_points",
+    "na": "nps_answers", "np": "promoters", "nd": "detractors",
+}  # fmt: skip
+
+
 def voice_trend(base: Scope, periods: list[Period]) -> list[dict[str, Any]]:
-    """Satisfaction rate, CSAT and NPS per period (oldest first): one grouped read of the
-    follow-ups of cases completed over all the periods."""
+    """Satisfaction rate, CSAT and NPS per period (oldest first): the follow-ups of cases
+    completed over all the periods, from the roll-up's facts for the days it holds (one
+    grouped read) and live for the others (one grouped read)."""
     zone = timezone.get_current_timezone()
     spans = [(p, *p.span(zone)) for p in periods]
     first, last = spans[0][1], spans[-1][2]
-    scope = Scope(start=first, end=last, now=base.now, unit_ids=base.unit_ids,
-                  user_id=base.user_id, product_model_id=base.product_model_id,
-                  channel=base.channel, case_type=base.case_type)  # fmt: skip
-    csat = Q(score__isnull=False) & (
-        Q(questionnaire__isnull=True) | Q(questionnaire__scale=SurveyScale.CSAT5)
-    )
-    nps = Q(score__isnull=False, questionnaire__scale=SurveyScale.NPS10)
-    buckets: dict[str, Any] = {}
-    for index, (_period, start, end) in enumerate(spans):
-        inside = Q(completed_at__gte=start, completed_at__lt=end)
-        buckets[f"n{index}"] = Count("pk", filter=inside)
-        buckets[f"s{index}"] = Count(
-            "pk", filter=inside & Q(result=FollowUp.Result.SATISFIED)
+    scope = measures.with_rollup(
+        Scope(start=first, end=last, now=base.now, unit_ids=base.unit_ids,
+              user_id=base.user_id, product_model_id=base.product_model_id,
+              channel=base.channel, case_type=base.case_type)
+    )  # fmt: skip
+    settled = measures.settled_sources()["followup_outcomes"]
+    totals: dict[str, Any] = {}
+    ranges = measures.live_ranges(scope)
+    if ranges:
+        buckets: dict[str, Any] = {}
+        for index, (_period, start, end) in enumerate(spans):
+            outcome = settled.aggregates(
+                Q(completed_at__gte=start, completed_at__lt=end)
+            )
+            for prefix, counter in TREND_COUNTERS.items():
+                buckets[f"{prefix}{index}"] = outcome[counter]
+        live = (
+            settled.rows()
+            .filter(
+                scope.case_filter("ticket__"), measures.within("completed_at", ranges)
+            )
+            .order_by()
+            .aggregate(**buckets)
         )
-        buckets[f"ca{index}"] = Count("pk", filter=inside & csat)
-        buckets[f"cp{index}"] = Coalesce(Sum("score", filter=inside & csat), 0)
-        buckets[f"na{index}"] = Count("pk", filter=inside & nps)
-        buckets[f"np{index}"] = Count("pk", filter=inside & nps & Q(score__gte=9))
-        buckets[f"nd{index}"] = Count("pk", filter=inside & nps & Q(score__lte=6))
-    totals = (
-        FollowUp.objects.filter(
-            scope.case_filter("ticket__"),
-            ticket__isnull=False,
-            status=FollowUp.Status.COMPLETED,
-            completed_at__gte=first,
-            completed_at__lt=last,
-        )
-        .order_by()
-        .aggregate(**buckets)
-    )
+        totals = measures.add([totals, live])
+    if scope.rolled:
+        buckets = {}
+        for index, (period, _start, _end) in enumerate(spans):
+            inside = Q(day__gte=period.first, day__lte=period.last)
+            for prefix, counter in TREND_COUNTERS.items():
+                buckets[f"{prefix}{index}"] = Coalesce(Sum(counter, filter=inside), 0)
+        rolled = measures.facts(scope).order_by().aggregate(**buckets)
+        totals = measures.add([totals, rolled])
     rows = []
     for index, (period, _start, _end) in enumerate(spans):
         n, answers, nps_answers = (
-            totals[f"n{index}"], totals[f"ca{index}"], totals[f"na{index}"],
+            totals.get(f"n{index}", 0), totals.get(f"ca{index}", 0),
+            totals.get(f"na{index}", 0),
         )  # fmt: skip
+        satisfied, points = totals.get(f"s{index}", 0), totals.get(f"cp{index}", 0)
+        promoters, detractors = totals.get(f"np{index}", 0), totals.get(f"nd{index}", 0)
         rows.append(
             {
                 "period": period.label(),
                 "completed": n,
-                "satisfaction_rate": round(totals[f"s{index}"] / n, 4) if n else None,
-                "csat": round(totals[f"cp{index}"] / answers, 2) if answers else None,
-                "nps": round(
-                    (totals[f"np{index}"] - totals[f"nd{index}"]) * 100 / nps_answers, 1
-                )
+                "satisfaction_rate": round(satisfied / n, 4) if n else None,
+                "csat": round(points / answers, 2) if answers else None,
+                "nps": round((promoters - detractors) * 100 / nps_answers, 1)
                 if nps_answers
                 else None,
             }
@@ -237,7 +248,8 @@ def kpi_reports_by_person(scope: Scope, person_ids: list[int]) -> dict[int, Repo
     people. A person's figures equal `kpi_report` with the scope's `user` set to them."""
     version = standard_in_force(scope)
     parameters = version.parameters if version is not None else {}
-    results = [getattr(measures, name)(scope, group="person") for name in ALL_MEASURES]
+    rolled = measures.with_rollup(scope)
+    results = [getattr(measures, name)(rolled, group="person") for name in ALL_MEASURES]
     results.append(measures.response_percentiles_by_person(scope))
     merged = measures.merge(results)
     reports = {}

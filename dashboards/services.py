@@ -6,15 +6,22 @@
   improvement action"): the last complete month is measured for the company and each
   branch (their subtrees); every KPI past the limit of the standard in force opens one
   improvement action (feedback.voice), once per KPI, unit and month; open KPI actions
-  whose KPI is back within the limit in that month are verified.
+  whose KPI is back within the limit in that month are verified;
+- the KPI roll-up (nightly): the settled counters of every day not held yet, and of the
+  last ROLLUP_TRAILING_DAYS days again (late edits), written as facts per day × unit ×
+  person × product model × channel × case type (dashboards.models), set-based: one
+  INSERT … SELECT per source.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Min
+from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,20 +30,102 @@ from django.utils.translation import gettext as _
 from aftersales.models import OutboxMessage, Unit, User
 from aftersales.roles import Role
 from aftersales.services import job_run, outbox_enqueue
-from dashboards import kpis, selectors
+from dashboards import kpis, measures, selectors
 from dashboards.forms import last_complete_month
 from dashboards.measures import Scope
+from dashboards.models import SETTLED_COUNTERS, KpiFact, KpiRollupDay
 from dashboards.periods import Period
 from dashboards.tables import format_value
 from feedback.models import ImprovementAction
 from feedback.voice import services as voice_services
 from feedback.voice.services.kpi_actions import OPEN as OPEN_ACTION_STATES
+from tickets.models import Ticket
 
 # The levels whose figures open actions: the company and its branches (a department's
 # figures roll up into its branch).
 BREACH_UNIT_KINDS = (Unit.Kind.COMPANY, Unit.Kind.BRANCH)
 # Days a unit has to answer a breach.
 ACTION_DAYS = 30
+# Days before yesterday the nightly roll-up writes again (a case's type, unit or fault code
+# corrected the next days reaches the facts).
+ROLLUP_TRAILING_DAYS = 7
+FACT_KEYS = ("day", "unit_id", "person_id", "product_model_id", "channel", "case_type")
+
+
+def kpi_rollup(*, first: date, last: date, now: datetime) -> int:
+    """Write the facts of the days `first`..`last` (those before today): the days' facts
+    are replaced in one transaction, one INSERT … SELECT per settled source grouping its
+    rows by day and keys, and the days are registered as held. Returns the days rolled
+    up."""
+    last = min(last, timezone.localdate(now) - timedelta(days=1))
+    if last < first:
+        return 0
+    zone = timezone.get_current_timezone()
+    start = measures.midnight(first)
+    end = measures.midnight(last + timedelta(days=1))
+    with transaction.atomic():
+        KpiFact.objects.filter(day__gte=first, day__lte=last).delete()
+        KpiRollupDay.objects.filter(day__gte=first, day__lte=last).delete()
+        for name, source in measures.settled_sources().items():
+            case = source.case
+            rows = (
+                source.rows()
+                .filter(**{f"{source.moment}__gte": start, f"{source.moment}__lt": end})
+                .order_by()
+                .values(
+                    fact_day=TruncDate(source.moment, tzinfo=zone),
+                    fact_unit=F(f"{case}unit_id"),
+                    fact_person=F(f"{case}first_owner_id"),
+                    fact_model=F(f"{case}product__model_id"),
+                    fact_channel=F(f"{case}source"),
+                    fact_type=F(f"{case}type"),
+                )
+                .annotate(**source.aggregates())
+            )
+            select, params = rows.query.sql_with_params()
+            columns = ", ".join((*FACT_KEYS, *SETTLED_COUNTERS[name]))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {KpiFact._meta.db_table} ({columns}) {select}",
+                    params,
+                )
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        KpiRollupDay.objects.bulk_create(
+            [KpiRollupDay(day=day, rolled_at=now) for day in days]
+        )
+    return len(days)
+
+
+def kpi_rollup_catch_up(*, now: datetime) -> int:
+    """Roll up every day since the first case that the roll-up does not hold yet (all of
+    them at once, from the first day missing), and the trailing days again."""
+    yesterday = timezone.localdate(now) - timedelta(days=1)
+    first_case = Ticket.objects.aggregate(first=Min("created_at"))["first"]
+    if first_case is None:
+        return 0
+    first = timezone.localdate(first_case)
+    if first > yesterday:
+        return 0
+    span = (yesterday - first).days + 1
+    held = KpiRollupDay.objects.filter(day__gte=first, day__lte=yesterday)
+    if held.count() < span:
+        held_days = set(held.values_list("day", flat=True))
+        missing = next(
+            first + timedelta(days=n)
+            for n in range(span)
+            if first + timedelta(days=n) not in held_days
+        )
+    else:
+        missing = yesterday
+    since = min(missing, yesterday - timedelta(days=ROLLUP_TRAILING_DAYS - 1))
+    return kpi_rollup(first=max(first, since), last=yesterday, now=now)
+
+
+def kpi_rollup_nightly(*, now: datetime) -> int:
+    """The nightly job (kpi-rollup): the catch-up, recorded as a job run."""
+    with job_run("kpi_rollup") as run:
+        run.items = kpi_rollup_catch_up(now=now)
+        return run.items
 
 
 def _scope(unit: Unit, period: Period, now: datetime) -> Scope:

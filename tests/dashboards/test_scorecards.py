@@ -783,10 +783,11 @@ def test_the_query_count_grows_neither_with_the_data_nor_with_the_people(
     sql = [q["sql"] for q in more_people.captured_queries]
     assert len(more_data.captured_queries) == len(small.captured_queries), sql
     assert len(more_people.captured_queries) == len(small.captured_queries), sql
-    # the session, the viewer and their roles; the people; the standard in force; one
-    # grouped query per measure (15, the follow-up work two) and two windowed
-    # percentile reads; the unread notifications; the unit, person and model choices
-    assert len(small.captured_queries) == 26, sql
+    # the session, the viewer and their roles; the people; the standard in force; the
+    # roll-up's days; one grouped query per measure (16: the follow-up work and the
+    # cases opened two) and two windowed percentile reads; the unread notifications;
+    # the unit, person and model choices
+    assert len(small.captured_queries) == 28, sql
 
 
 def test_kpi_reports_by_person_reads_a_fixed_number_of_queries(
@@ -796,11 +797,12 @@ def test_kpi_reports_by_person_reads_a_fixed_number_of_queries(
     scope = march_scope()
     few = [people["li"].pk]
     many = [people[key].pk for key in STAFF_KEYS]
-    # the standard in force, one grouped query per measure (15: the follow-up work two)
-    # and two windowed percentile reads, whatever the number of people
-    with django_assert_num_queries(18):
+    # the standard in force, the roll-up's days, one grouped query per measure (16: the
+    # follow-up work and the cases opened two) and two windowed percentile reads,
+    # whatever the number of people
+    with django_assert_num_queries(20):
         selectors.kpi_reports_by_person(scope, few)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         reports = selectors.kpi_reports_by_person(scope, many)
     assert len(reports) == 8
 

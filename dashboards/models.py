@@ -1,0 +1,78 @@
+"""The KPI roll-up: settled facts per day × unit × person × product model × channel × case
+type, written by the nightly `kpi-rollup` job (dashboards.services.kpi_rollup) and read by
+the measures for the days it holds (dashboards.measures); the days not rolled up (today,
+or any day the job has not reached) are counted live from the cases.
+
+Only counters that do not change once their day is over are rolled up: the cases opened
+(complaints, repairs, repeat repairs), the follow-ups of cases completed (results, CSAT,
+NPS) and the 三包 exceptions recorded. Everything that moves with later work (SLA clocks,
+responses, resolutions, backlog, follow-up work, contacts) stays live."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The counters a fact row holds, by the measure that counts them (dashboards.measures).
+SETTLED_COUNTERS = {
+    "cases_opened": ("opened", "complaints", "repairs", "repeat_30", "repeat_90"),
+    "followup_outcomes": (
+        "completed", "satisfied", "dissatisfied", "csat_answers", "csat_points",
+        "nps_answers", "promoters", "detractors",
+    ),
+    "legal_exceptions": ("windows", "limits"),
+}  # fmt: skip
+
+
+class KpiFact(models.Model):
+    """One day's settled counters of one combination of unit, person (a case's first
+    owner), product model, channel and case type. Plain integer keys, no foreign keys:
+    a fact outlives nothing it names and is rewritten whole for its day. The counters
+    default to 0 in the database: each source's INSERT … SELECT fills its own."""
+
+    day = models.DateField(_("day"))
+    unit_id = models.BigIntegerField(null=True)
+    person_id = models.BigIntegerField(null=True)
+    product_model_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, blank=True)
+    case_type = models.CharField(max_length=20, blank=True)
+
+    opened = models.IntegerField(db_default=0)
+    complaints = models.IntegerField(db_default=0)
+    repairs = models.IntegerField(db_default=0)
+    repeat_30 = models.IntegerField(db_default=0)
+    repeat_90 = models.IntegerField(db_default=0)
+    completed = models.IntegerField(db_default=0)
+    satisfied = models.IntegerField(db_default=0)
+    dissatisfied = models.IntegerField(db_default=0)
+    csat_answers = models.IntegerField(db_default=0)
+    csat_points = models.IntegerField(db_default=0)
+    nps_answers = models.IntegerField(db_default=0)
+    promoters = models.IntegerField(db_default=0)
+    detractors = models.IntegerField(db_default=0)
+    windows = models.IntegerField(db_default=0)
+    limits = models.IntegerField(db_default=0)
+
+    class Meta:
+        verbose_name = _("KPI fact")
+        verbose_name_plural = _("KPI facts")
+        indexes = [models.Index(fields=["day", "unit_id"], name="kpifact_day_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} person {self.person_id}"
+
+
+class KpiRollupDay(models.Model):
+    """A day the roll-up holds (its facts are complete for that day), and when it was
+    rolled up. The measures read facts only for the days listed here."""
+
+    day = models.DateField(_("day"), unique=True)
+    rolled_at = models.DateTimeField(_("rolled up at"))
+
+    class Meta:
+        verbose_name = _("KPI roll-up day")
+        verbose_name_plural = _("KPI roll-up days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return str(self.day)
