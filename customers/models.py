@@ -466,6 +466,12 @@ class OwnedProduct(models.Model):
         verbose_name = _("owned product")
         verbose_name_plural = _("owned products")
         ordering = ["-sale_date", "-pk"]
+        # The products in service at a day (the complaint rate's denominator).
+        indexes = [
+            models.Index(
+                fields=["delivery_date", "model"], name="ownedproduct_delivery_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["model", "serial"], name="ownedproduct_unique_serial"

@@ -20,7 +20,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Count,
     DurationField,
     Exists,
@@ -39,7 +41,7 @@ from django.utils import timezone
 
 from aftersales.models import Membership
 from customers.models import Contact, OwnedProduct
-from dashboards.models import SETTLED_COUNTERS, KpiFact, KpiRollupDay
+from dashboards.models import SETTLED_COUNTERS, KpiFact, KpiRollupDay, KpiUnitFact
 from feedback.models import FeedbackItem, FollowUp, ImprovementAction
 from standards.models import StandardVersion
 from standards.parameters import CaseType, SurveyScale
@@ -57,6 +59,34 @@ from tickets.models import (
 from tickets.workflow import OPEN_STATES, TicketStatus
 
 CLOCKS = tuple(CLOCK_DONE_FIELDS)
+
+
+class PercentileDisc(Aggregate):
+    """PostgreSQL's nearest-rank percentile, `percentile_disc(fraction) WITHIN GROUP
+    (ORDER BY field)`: the first value whose rank reaches ⌈fraction × count⌉ (nulls left
+    out), as `percentile` reads it, inside the measure's own aggregate query (the median
+    and the 90th percentile share one sort)."""
+
+    function = "percentile_disc"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _in_query_percentiles(name: str, field: str) -> dict[str, Any]:
+    """The median and 90th percentile of `field` as aggregates of the measure's query
+    (PostgreSQL); elsewhere nothing: `response_percentiles` reads them apart."""
+    if connection.vendor != "postgresql":
+        return {}
+    output = Ticket._meta.get_field(field)
+    return {
+        f"{name}_median": PercentileDisc(field, 0.5, output_field=output),
+        f"{name}_p90": PercentileDisc(field, 0.9, output_field=output),
+    }
+
+
 # Backlog ageing buckets: (key, from days, to days), the last one open-ended.
 AGEING = (
     ("0_1d", 0, 1),
@@ -149,7 +179,11 @@ def _totals(
     if group is None:
         return queryset.aggregate(**aggregates)
     rows = queryset.values(group_key=F(key)).annotate(**aggregates).order_by()
-    empty = dict.fromkeys(aggregates, 0)
+    # A person without rows counts 0 and has no percentile.
+    empty = {
+        name: None if isinstance(aggregate, PercentileDisc) else 0
+        for name, aggregate in aggregates.items()
+    }
     return Grouped(
         {row.pop("group_key"): row for row in rows if row["group_key"] is not None},
         empty,
@@ -270,9 +304,15 @@ def within(field: str, ranges: list[tuple[datetime, datetime]]) -> Q:
     return condition
 
 
-def facts(scope: Scope) -> QuerySet:
+def facts(scope: Scope, *, by_person: bool = False) -> QuerySet:
     """The roll-up's facts of the scope's rolled days, units, person, model, channel and
-    type."""
+    type: the facts per unit when neither a person, a model, a channel nor a type is
+    asked for (nor a count per person)."""
+    if not by_person and scope.user_id is None and not scope.narrowed_to_cases:
+        rows = KpiUnitFact.objects.filter(day__in=sorted(scope.rolled))
+        if scope.unit_ids is not None:
+            rows = rows.filter(unit_id__in=scope.unit_ids)
+        return rows
     rows = KpiFact.objects.filter(day__in=sorted(scope.rolled))
     if scope.unit_ids is not None:
         rows = rows.filter(unit_id__in=scope.unit_ids)
@@ -322,7 +362,7 @@ def settled(name: str, scope: Scope, group: str | None = None) -> dict[str, Any]
     if scope.rolled:
         results.append(
             _totals(
-                facts(scope),
+                facts(scope, by_person=group is not None),
                 **{counter: Coalesce(Sum(counter), 0) for counter in counters},
                 group=group,
                 key="person_id",
@@ -361,14 +401,21 @@ def _opened_settled() -> dict[str, Any]:
     }
 
 
-def cases_opened(scope: Scope, group: str | None = None) -> dict[str, Any]:
+def cases_opened(
+    scope: Scope, group: str | None = None, *, percentiles: bool = True
+) -> dict[str, Any]:
     """Cases opened in the period: complaints, repairs and repeat repairs (settled: from
-    the roll-up for the days it holds), the first responses, and each SLA clock that has
+    the roll-up for the days it holds), the first responses (and, on PostgreSQL, their
+    median and 90th percentile unless `percentiles` is false), and each SLA clock that has
     come due and whether it was met in time (live: later work changes them)."""
     until = scope.until
     aggregates: dict[str, Any] = {
         "responded": Count("pk", filter=Q(first_response_hours__isnull=False)),
     }
+    if percentiles:
+        aggregates.update(
+            _in_query_percentiles("first_response", "first_response_hours")
+        )
     for clock, done in CLOCK_DONE_FIELDS.items():
         due = f"{clock}_due_at"
         came_due = Q(has_sla=True, **{f"{due}__isnull": False, f"{due}__lt": until})
@@ -410,6 +457,7 @@ def cases_resolved(scope: Scope, group: str | None = None) -> dict[str, Any]:
         fixed_first_time=Count(
             "pk", filter=repair & Q(reopen_count=0) & ~_repeated_repair()
         ),
+        **_in_query_percentiles("resolution", "resolution_hours"),
         group=group,
         key="first_owner_id",
     )

@@ -62,6 +62,41 @@ class KpiFact(models.Model):
         return f"{self.day} unit {self.unit_id} person {self.person_id}"
 
 
+class KpiUnitFact(models.Model):
+    """The same counters per day and unit only (summed from KpiFact when a day is rolled
+    up): what a report without a person, model, channel or type filter reads, a few rows
+    a day instead of one per combination."""
+
+    day = models.DateField(_("day"))
+    unit_id = models.BigIntegerField(null=True)
+
+    opened = models.IntegerField(db_default=0)
+    complaints = models.IntegerField(db_default=0)
+    repairs = models.IntegerField(db_default=0)
+    repeat_30 = models.IntegerField(db_default=0)
+    repeat_90 = models.IntegerField(db_default=0)
+    completed = models.IntegerField(db_default=0)
+    satisfied = models.IntegerField(db_default=0)
+    dissatisfied = models.IntegerField(db_default=0)
+    csat_answers = models.IntegerField(db_default=0)
+    csat_points = models.IntegerField(db_default=0)
+    nps_answers = models.IntegerField(db_default=0)
+    promoters = models.IntegerField(db_default=0)
+    detractors = models.IntegerField(db_default=0)
+    windows = models.IntegerField(db_default=0)
+    limits = models.IntegerField(db_default=0)
+
+    class Meta:
+        verbose_name = _("KPI unit fact")
+        verbose_name_plural = _("KPI unit facts")
+        indexes = [
+            models.Index(fields=["day", "unit_id"], name="kpiunitfact_day_unit_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id}"
+
+
 class KpiRollupDay(models.Model):
     """A day the roll-up holds (its facts are complete for that day), and when it was
     rolled up. The measures read facts only for the days listed here."""

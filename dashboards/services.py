@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Sum
 from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,7 +33,7 @@ from aftersales.services import job_run, outbox_enqueue
 from dashboards import kpis, measures, selectors
 from dashboards.forms import last_complete_month
 from dashboards.measures import Scope
-from dashboards.models import SETTLED_COUNTERS, KpiFact, KpiRollupDay
+from dashboards.models import SETTLED_COUNTERS, KpiFact, KpiRollupDay, KpiUnitFact
 from dashboards.periods import Period
 from dashboards.tables import format_value
 from feedback.models import ImprovementAction
@@ -65,6 +65,7 @@ def kpi_rollup(*, first: date, last: date, now: datetime) -> int:
     end = measures.midnight(last + timedelta(days=1))
     with transaction.atomic():
         KpiFact.objects.filter(day__gte=first, day__lte=last).delete()
+        KpiUnitFact.objects.filter(day__gte=first, day__lte=last).delete()
         KpiRollupDay.objects.filter(day__gte=first, day__lte=last).delete()
         for name, source in measures.settled_sources().items():
             case = source.case
@@ -89,6 +90,19 @@ def kpi_rollup(*, first: date, last: date, now: datetime) -> int:
                     f"INSERT INTO {KpiFact._meta.db_table} ({columns}) {select}",
                     params,
                 )
+        counters = [name for names in SETTLED_COUNTERS.values() for name in names]
+        per_unit = (
+            KpiFact.objects.filter(day__gte=first, day__lte=last)
+            .order_by()
+            .values("day", "unit_id")
+            .annotate(**{f"total_{name}": Sum(name) for name in counters})
+        )
+        select, params = per_unit.query.sql_with_params()
+        columns = ", ".join(("day", "unit_id", *counters))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {KpiUnitFact._meta.db_table} ({columns}) {select}", params
+            )
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         KpiRollupDay.objects.bulk_create(
             [KpiRollupDay(day=day, rolled_at=now) for day in days]

@@ -399,6 +399,18 @@ class FollowUp(models.Model):
                 condition=Q(status="completed"),
                 name="followup_done_idx",
             ),
+            # The omissions (dashboards): follow-ups ended unreachable in a period, and
+            # open ones whose window closed in it.
+            models.Index(
+                fields=["ended_at"],
+                condition=Q(status="unreachable"),
+                name="followup_unreachable_idx",
+            ),
+            models.Index(
+                fields=["closes_at"],
+                condition=Q(status__in=["scheduled", "due", "in_progress"]),
+                name="followup_open_closes_idx",
+            ),
         ]
 
     def __str__(self) -> str:

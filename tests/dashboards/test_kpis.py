@@ -1422,8 +1422,10 @@ def test_the_api_makes_the_same_number_of_queries_at_three_times_the_data(
     # (cases opened: its live clocks and its settled counts; resolved, backlog, 三包
     # events, follow-up outcomes, follow-up work and its omissions, contacts, products,
     # handovers, visits, claims, feedback, improvement actions, reviews) and one ordered
-    # read per percentile: 1 + 1 + 16 + 4 (nothing rolled up: no fact read)
-    assert len(small.captured_queries) == 22
+    # read per percentile: 1 + 1 + 16 + 4 (nothing rolled up: no fact read); PostgreSQL
+    # computes the percentiles inside the cases' aggregates (percentile_disc)
+    percentile_reads = 0 if connection.vendor == "postgresql" else 4
+    assert len(small.captured_queries) == 18 + percentile_reads
 
     # when there are 3N = 6
     busy_month(4, people=people, org=org, offset=2)

@@ -298,8 +298,22 @@ class Ticket(models.Model):
             ),
             # The queue's sorts: newest first (the default), oldest first, by priority.
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
-            # The KPIs of cases resolved in a period (dashboards).
-            models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
+            # The KPIs of cases resolved in a period (dashboards), with the columns they
+            # count and filter by (PostgreSQL answers from the index).
+            models.Index(
+                fields=["resolved_at"],
+                include=[
+                    "id",
+                    "reopen_count",
+                    "resolution_hours",
+                    "type",
+                    "unit",
+                    "first_owner",
+                    "product",
+                    "source",
+                ],
+                name="ticket_resolved_idx",
+            ),  # fmt: skip
             models.Index(
                 fields=["priority", "-created_at", "-id"], name="ticket_priority_idx"
             ),
@@ -337,6 +351,21 @@ class Ticket(models.Model):
                     name=f"ticket_{clock}_warn_idx",
                 )
                 for clock, done in CLOCK_DONE_FIELDS.items()
+            ),
+            # The repeat-repair KPI asks, for each repair case, for an earlier repair of
+            # the same product and fault within 30/90 days: one index probe each.
+            models.Index(
+                fields=["product", "fault_code", "created_at"],
+                condition=Q(type="repair"),
+                name="ticket_repeat_idx",
+            ),
+            # The backlog and its ageing (dashboards): the open cases by age, with the
+            # columns the scope filters read (PostgreSQL answers from the index).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status__in=sorted(OPEN_STATES)),
+                include=["id", "unit", "first_owner", "product", "type", "source"],
+                name="ticket_open_age_idx",
             ),
         ]
 
@@ -412,6 +441,14 @@ class TicketEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "pk"]
+        indexes = [
+            # The 三包 exceptions of a period (dashboards): a few among millions.
+            models.Index(
+                fields=["at"],
+                condition=Q(type="legal_deadline"),
+                name="ticketevent_legal_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.type} {self.at:%Y-%m-%d %H:%M}"
