@@ -242,6 +242,21 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
+def wrk_command(
+    port: int, path: str, *, script: str, seconds: float, connections: int
+) -> list[str]:
+    """wrk's command line: `connections` open connections on at most 2 threads."""
+    return [
+        "wrk",
+        "-t", str(min(2, connections)),
+        "-c", str(connections),
+        "-d", f"{max(1, round(seconds))}s",
+        "--timeout", "300s",
+        "-s", script,
+        f"http://{HOST}:{port}{path}",
+    ]  # fmt: skip
+
+
 def run_wrk(
     port: int,
     path: str,
@@ -266,9 +281,8 @@ def run_wrk(
         handle.write(script)
     try:
         output = subprocess.run(  # noqa: S603
-            ["wrk",  # noqa: S607 "-t", str(min(2, connections)), "-c", str(connections),
-             "-d", f"{max(1, round(seconds))}s", "--timeout", "300s",
-             "-s", handle.name, f"http://{HOST}:{port}{path}"],
+            wrk_command(port, path, script=handle.name, seconds=seconds,
+                        connections=connections),
             capture_output=True, text=True, timeout=seconds + 600, check=False,
         ).stdout  # fmt: skip
     finally:

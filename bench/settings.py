@@ -35,6 +35,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The product's session settings (random_page_cost, no JIT): measured as it runs.
+    DATABASES["default"]["OPTIONS"] = _base.postgres_options()
 DEMO_DATA_ALLOWED = True  # the benchmark database is throwaway
 
 ROOT_URLCONF = "bench.urls"

@@ -43,6 +43,7 @@ def demo_scopes():
     model = ProductModel.objects.order_by("pk").first().pk
     filters = (
         {},
+        {"unit_ids": subtree},
         {"unit_ids": subtree, "case_type": CaseType.REPAIR},
         {"user_id": agent},
         {"product_model_id": model, "channel": "phone"},
