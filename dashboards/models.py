@@ -5,7 +5,9 @@ or any day the job has not reached) are counted live from the cases.
 
 Only counters that do not change once their day is over are rolled up: the cases opened
 (complaints, repairs, repeat repairs), the follow-ups of cases completed (results, CSAT,
-NPS) and the 三包 exceptions recorded. Everything that moves with later work (SLA clocks,
+NPS) and the 三包 exceptions recorded; summed per day and unit (KpiUnitFact) for the
+reports without a person, model, channel or type filter; and the cases per model and fault
+code (KpiFaultFact) for the Pareto. Everything that moves with later work (SLA clocks,
 responses, resolutions, backlog, follow-up work, contacts) stays live."""
 
 from __future__ import annotations
@@ -95,6 +97,28 @@ class KpiUnitFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id}"
+
+
+class KpiFaultFact(models.Model):
+    """Cases opened per day, unit, product model and fault code (those with a product and
+    a fault code): the fault-code Pareto for the days held, when no person, channel or
+    case type is asked for."""
+
+    day = models.DateField(_("day"))
+    unit_id = models.BigIntegerField(null=True)
+    product_model_id = models.BigIntegerField(null=True)
+    fault_code = models.CharField(max_length=50)
+    cases = models.IntegerField(db_default=0)
+
+    class Meta:
+        verbose_name = _("KPI fault fact")
+        verbose_name_plural = _("KPI fault facts")
+        indexes = [
+            models.Index(fields=["day", "unit_id"], name="kpifaultfact_day_unit_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.product_model_id} {self.fault_code}"
 
 
 class KpiRollupDay(models.Model):

@@ -217,7 +217,7 @@ def voice_trend(base: Scope, periods: list[Period]) -> list[dict[str, Any]]:
 def pareto(scope: Scope, *, per_model: int = 10) -> list[dict[str, Any]]:
     """Fault codes per product model, most frequent first, each with its share and the
     cumulative share within its model (the Pareto table)."""
-    rows = measures.fault_pareto(scope)
+    rows = measures.fault_pareto(measures.with_rollup(scope))
     models: dict[int, dict[str, Any]] = {}
     for row in rows:
         model = models.setdefault(

@@ -9,8 +9,8 @@
   whose KPI is back within the limit in that month are verified;
 - the KPI roll-up (nightly): the settled counters of every day not held yet, and of the
   last ROLLUP_TRAILING_DAYS days again (late edits), written as facts per day × unit ×
-  person × product model × channel × case type (dashboards.models), set-based: one
-  INSERT … SELECT per source.
+  person × product model × channel × case type, per day × unit, and per day × unit × model
+  × fault code (dashboards.models), set-based: one INSERT … SELECT each.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Min, Sum
+from django.db.models import Count, F, Min, Sum
 from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,7 +33,13 @@ from aftersales.services import job_run, outbox_enqueue
 from dashboards import kpis, measures, selectors
 from dashboards.forms import last_complete_month
 from dashboards.measures import Scope
-from dashboards.models import SETTLED_COUNTERS, KpiFact, KpiRollupDay, KpiUnitFact
+from dashboards.models import (
+    SETTLED_COUNTERS,
+    KpiFact,
+    KpiFaultFact,
+    KpiRollupDay,
+    KpiUnitFact,
+)
 from dashboards.periods import Period
 from dashboards.tables import format_value
 from feedback.models import ImprovementAction
@@ -66,6 +72,7 @@ def kpi_rollup(*, first: date, last: date, now: datetime) -> int:
     with transaction.atomic():
         KpiFact.objects.filter(day__gte=first, day__lte=last).delete()
         KpiUnitFact.objects.filter(day__gte=first, day__lte=last).delete()
+        KpiFaultFact.objects.filter(day__gte=first, day__lte=last).delete()
         KpiRollupDay.objects.filter(day__gte=first, day__lte=last).delete()
         for name, source in measures.settled_sources().items():
             case = source.case
@@ -102,6 +109,27 @@ def kpi_rollup(*, first: date, last: date, now: datetime) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {KpiUnitFact._meta.db_table} ({columns}) {select}", params
+            )
+        faults = (
+            Ticket.objects.filter(
+                created_at__gte=start, created_at__lt=end, product__isnull=False
+            )
+            .exclude(fault_code="")
+            .order_by()
+            .values(
+                fact_day=TruncDate("created_at", tzinfo=zone),
+                fact_unit=F("unit_id"),
+                fact_model=F("product__model_id"),
+                fact_fault=F("fault_code"),
+            )
+            .annotate(fact_cases=Count("pk"))
+        )
+        select, params = faults.query.sql_with_params()
+        columns = "day, unit_id, product_model_id, fault_code, cases"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {KpiFaultFact._meta.db_table} ({columns}) {select}",
+                params,
             )
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         KpiRollupDay.objects.bulk_create(

@@ -18,10 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from aftersales.models import JobRun
 from dashboards import kpis, measures, selectors, services
 from dashboards.measures import Scope
-from dashboards.models import KpiFact, KpiRollupDay
+from dashboards.models import KpiFact, KpiFaultFact, KpiRollupDay
 from standards.parameters import CaseType
+from tests.customers.factories import product_model
 from tests.dashboards import test_kpis
-from tests.dashboards.test_kpis import at, opened, scope_of, travel
+from tests.dashboards.test_kpis import at, opened, registered, scope_of, travel
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,27 @@ def test_the_facts_keep_the_keys_of_the_case(zhang, agent_user, org):
     assert selectors.counters(north)["opened"] == 0
     mine = scope_of(MARCH_10, MARCH_10, now=now, user_id=agent_user.pk)
     assert selectors.counters(mine)["complaints"] == 1
+
+
+def test_the_pareto_reads_the_fault_facts_of_the_days_held(zhang, agent_user):
+    washer = product_model(actor=agent_user, code="W-1", category="washing_machine")
+    item = registered(agent_user, zhang, washer, "P-1", date(2026, 3, 1))
+    for hour in (9, 10):
+        opened(agent_user, at(2026, 3, 10, hour), zhang, product=item, fault_code="E1")
+    opened(agent_user, at(2026, 3, 11, 9), zhang, product=item, fault_code="E2")
+    services.kpi_rollup(first=MARCH_10, last=MARCH_10, now=at(2026, 3, 11, 12))
+    fact = KpiFaultFact.objects.get()
+    assert (fact.day, fact.product_model_id, fact.fault_code, fact.cases) == (
+        MARCH_10, item.model_id, "E1", 2,
+    )  # fmt: skip
+    scope = measures.with_rollup(
+        scope_of(MARCH_10, date(2026, 3, 11), now=at(2026, 3, 11, 12))
+    )
+    rows = [(r["fault_code"], r["cases"]) for r in measures.fault_pareto(scope)]
+    assert rows == [("E1", 2), ("E2", 1)]
+    # narrowed to a channel: the cases alone (the facts have none), the same rows
+    by_channel = replace(scope, channel=Ticket.objects.first().source)
+    assert measures.fault_pareto(by_channel) == measures.fault_pareto(scope)
 
 
 def test_the_number_of_queries_does_not_grow_with_the_facts(zhang, agent_user):

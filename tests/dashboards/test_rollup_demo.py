@@ -69,6 +69,8 @@ def test_the_demo_is_rolled_up_and_its_figures_are_those_of_the_cases(demo):
         rolled = measures.with_rollup(scope)
         figures = selectors.counters(scope)
         assert figures == live_counters(scope), scope
+        # the Pareto of fault codes: the fault facts and the cases agree
+        assert measures.fault_pareto(rolled) == measures.fault_pareto(scope), scope
         compared += bool(rolled.rolled)
     # most periods were read (at least in part) from the facts
     assert compared >= 16
