@@ -26,6 +26,18 @@ def _case_filters(scope: Scope, *, unit_id: int | None) -> dict[str, object]:
     return params
 
 
+def _case_narrowing(scope: Scope) -> dict[str, object]:
+    """The follow-up worklist's filters on the case: its model, channel and type."""
+    params: dict[str, object] = {}
+    if scope.product_model_id is not None:
+        params["product_model"] = scope.product_model_id
+    if scope.channel:
+        params["source"] = scope.channel
+    if scope.case_type:
+        params["case_type"] = scope.case_type
+    return params
+
+
 def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) -> str:
     """The list behind a KPI's drill-down `drill` (dashboards.kpis.Kpi.drill), '' for none;
     cases of the unit chosen (`unit_id`, default the scope's) and the units below."""
@@ -36,20 +48,29 @@ def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) ->
     first, last = scope.first_day.isoformat(), scope.last_day.isoformat()
     kind, _colon, detail = drill.partition(":")
     if kind == "followups":
-        params: dict[str, object] = {"view": "all"}
+        params: dict[str, object] = {"view": "all", **_case_narrowing(scope)}
         if detail == "due":
             # The follow-up work counts care calls too (unless narrowed to a model,
-            # channel or case type); the outcomes only a case's.
+            # channel or case type), by the follow-up's own unit and assignee.
             if scope.narrowed_to_cases:
                 params["has_case"] = "true"
             params.update(due_from=first, due_to=last)
+            if unit_id is not None:
+                params["unit_tree"] = unit_id
+            if scope.user_id is not None:
+                params["assignee"] = scope.user_id
         else:
+            # The outcomes: of cases, by the case's unit and first owner.
             params.update(
                 has_case="true",
                 completed_from=first,
                 completed_to=last,
                 status="completed",
             )
+            if unit_id is not None:
+                params["case_unit_tree"] = unit_id
+            if scope.user_id is not None:
+                params["case_owner"] = scope.user_id
             if detail in {"satisfied", "dissatisfied"}:
                 params["result"] = detail
         return f"{reverse('followups:followup-list')}?{urlencode(params)}"
@@ -74,6 +95,10 @@ def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) ->
     elif kind == "reopened":
         params.update(resolved, reopened="true")
     elif kind == "backlog":
-        params["open"] = "true"
+        # Open now, or (a past period) open at its end, as the KPI counts it.
+        if scope.until < scope.now:
+            params["open_at"] = last
+        else:
+            params["open"] = "true"
     params.update(extra)
     return f"{reverse('tickets:ticket-list')}?{urlencode(params)}"

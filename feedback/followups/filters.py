@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.models import Unit
 from feedback.models import FollowUp
 
 
@@ -18,7 +19,9 @@ def _day_start(day) -> datetime:
 class FollowUpFilterSet(django_filters.FilterSet):
     """status, kind, result, ticket (id), customer (id), assigned_to (`me` or a user id),
     due_before (date or date-time: due at or before); the dashboards' drill-downs:
-    completed_from/completed_to and due_from/due_to (days, included), has_case=true."""
+    completed_from/completed_to and due_from/due_to (days, included), has_case=true,
+    unit_tree and assignee (the follow-up's), case_unit_tree and case_owner (its case's),
+    product_model, source and case_type (its case's)."""
 
     ticket = django_filters.NumberFilter(field_name="ticket_id", label=_("Case id"))
     customer = django_filters.NumberFilter(
@@ -56,6 +59,32 @@ class FollowUpFilterSet(django_filters.FilterSet):
         exclude=True,
         widget=forms.HiddenInput,
     )
+    # Follow-up work: the follow-up's own unit (and the units below) and assignee.
+    unit_tree = django_filters.NumberFilter(
+        method="filter_unit_tree", field_name="unit_id", widget=forms.HiddenInput
+    )
+    assignee = django_filters.NumberFilter(
+        field_name="assigned_to_id", widget=forms.HiddenInput
+    )
+    # Outcomes: the case's unit (and the units below) and first owner; both: the case's
+    # product model, channel and type.
+    case_unit_tree = django_filters.NumberFilter(
+        method="filter_unit_tree",
+        field_name="ticket__unit_id",
+        widget=forms.HiddenInput,
+    )
+    case_owner = django_filters.NumberFilter(
+        field_name="ticket__first_owner_id", widget=forms.HiddenInput
+    )
+    product_model = django_filters.NumberFilter(
+        field_name="ticket__product__model_id", widget=forms.HiddenInput
+    )
+    source = django_filters.CharFilter(
+        field_name="ticket__source", widget=forms.HiddenInput
+    )
+    case_type = django_filters.CharFilter(
+        field_name="ticket__type", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = FollowUp
@@ -74,6 +103,14 @@ class FollowUpFilterSet(django_filters.FilterSet):
 
     def filter_day_to(self, queryset, name, value):
         return queryset.filter(**{f"{name}__lt": _day_start(value + timedelta(days=1))})
+
+    def filter_unit_tree(self, queryset, name, value):
+        """Rows whose unit (`name`) is the unit `value` or one below it."""
+        unit = Unit.objects.filter(pk=value).first()
+        if unit is None:
+            return queryset.none()
+        subtree = Unit.objects.subtree_of([unit]).values("pk")
+        return queryset.filter(**{f"{name}__in": subtree})
 
     def filter_assigned_to(self, queryset, name, value):
         value = value.strip()

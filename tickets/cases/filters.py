@@ -25,8 +25,9 @@ class TicketFilterSet(django_filters.FilterSet):
     status, type, priority, first_owner, handler, customer, unit; overdue=true; and the
     dashboards' drill-downs: source, product_model, fault_code, unit_tree (a unit and the
     units below), opened_from/opened_to and resolved_from/resolved_to (days, included),
-    open=true, reopened=true, clock_missed=<clock> (with clock_due_to: come due by the
-    end of that day, as a past period counts it). The queue page shows `PAGE_FIELDS` in
+    open=true, open_at=<day> (open at the end of that day), reopened=true,
+    clock_missed=<clock> (with clock_due_to: come due by the end of that day, as a past
+    period counts it). The queue page shows `PAGE_FIELDS` in
     its filter bar and honours the others from the URL; the page's views (mine, my units,
     …), search and sort are the selector's and the view's."""
 
@@ -54,6 +55,9 @@ class TicketFilterSet(django_filters.FilterSet):
         method="filter_day_to", field_name="resolved_at", label=_("Resolved to")
     )
     open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
+    open_at = django_filters.DateFilter(
+        method="filter_open_at", label=_("Open at the end of")
+    )
     reopened = django_filters.BooleanFilter(
         method="filter_reopened", label=_("Reopened")
     )
@@ -103,6 +107,20 @@ class TicketFilterSet(django_filters.FilterSet):
             if value
             else queryset.exclude(status__in=states)
         )
+
+    def filter_open_at(self, queryset, name, value):
+        """Cases open at the end of day `value` (a past period's backlog): opened before
+        it and not resolved by then (open now, or resolved later), cancelled and
+        duplicate cases left out."""
+        end = _day_start(value + timedelta(days=1))
+        return (
+            queryset.filter(created_at__lt=end)
+            .filter(
+                Q(status__in=sorted(workflow.OPEN_STATES)) | Q(resolved_at__gte=end)
+            )
+            .exclude(status__in=[workflow.TicketStatus.CANCELLED,
+                                 workflow.TicketStatus.DUPLICATE])
+        )  # fmt: skip
 
     def filter_reopened(self, queryset, name, value):
         return (
