@@ -2,10 +2,12 @@
 demo cases (tickets.demo): every resolved case waiting for its follow-up gets its task,
 some answered satisfied (the case closes) or dissatisfied (it reopens; one is reworked and
 gets its second follow-up), some unreachable or refused, the rest due for the follow-up
-team; feedback items in every status (one cited by the open change request); the QA
-re-call samples of the last two days, one re-call recorded with a finding; the previous
-month's quality notices, one acknowledged and answered with an improvement action; four
-care programmes, each run once.
+team; one case's task asked on an NPS pilot version of the questionnaire and answered
+today (this month's NPS has an answer whatever the day); feedback items in every status
+(one cited by the open change request); the QA re-call samples of the last two days, one
+re-call recorded with a finding; the previous month's quality notices, one acknowledged
+and answered with an improvement action due this month and done already; four care
+programmes, each run once.
 
 Built through the services. Only the follow-ups' creation times (to when their case was
 resolved) and one feedback item's arrival are moved back; answers and attempts are given
@@ -27,6 +29,7 @@ from customers import services as archive_services
 from customers.models import Customer, OwnedProduct, ProductModel
 from feedback.care import services as care_services
 from feedback.followups import services as followup_services
+from feedback.followups.services.common import policy_for
 from feedback.models import (
     CareProgramme,
     FeedbackItem,
@@ -37,6 +40,7 @@ from feedback.models import (
 )
 from feedback.voice import services as voice_services
 from standards.models import ChangeRequest
+from standards.parameters import SurveyScale
 from tickets.cases import services as ticket_services
 from tickets.models import Ticket
 
@@ -59,6 +63,9 @@ class _Cast:
         self.manager = users["manager"]
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
+        self.midnight = timezone.make_aware(datetime.combine(self.today, time.min))
+        next_month = (self.today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        self.month_end = next_month - timedelta(days=1)
 
 
 def _working_hours(moment: datetime, followup: FollowUp | None = None) -> datetime:
@@ -133,15 +140,20 @@ def _opt_out(cast: _Cast, customers) -> None:
 
 def _followups(cast: _Cast) -> None:
     """Follow-up tasks for every case waiting for one, scheduled when the case was
-    resolved; the hourly sweep makes the open windows due; then answers and attempts."""
+    resolved (one on the NPS pilot's questionnaire); the hourly sweep makes the open
+    windows due; then answers and attempts."""
     waiting = Ticket.objects.filter(status="awaiting_follow_up").order_by("pk")
     # Two customers said on the phone they want no more service calls: their tasks are
     # declined at once (and wait for a supervisor's note).
     _opt_out(cast, [ticket.customer for ticket in waiting[:2]])
+    pilot = _nps_case(cast, waiting)
     for ticket in waiting:
-        followup_services.followup_schedule_for_ticket(
-            ticket_id=ticket.pk, now=ticket.resolved_at
-        )
+        if pilot is None or ticket.pk != pilot.pk:
+            followup_services.followup_schedule_for_ticket(
+                ticket_id=ticket.pk, now=ticket.resolved_at
+            )
+    if pilot is not None:
+        _nps_pilot(cast, pilot)
     # Demo only: the tasks were made when their case was resolved.
     FollowUp.objects.filter(ticket__isnull=False).update(
         created_at=Subquery(
@@ -149,6 +161,8 @@ def _followups(cast: _Cast) -> None:
         )
     )
     followup_services.followup_sweep(now=cast.now)
+    if pilot is not None:
+        _nps_answer(cast, pilot)
     tasks = list(
         FollowUp.objects.filter(
             ticket__isnull=False, status__in=[S.DUE, S.IN_PROGRESS]
@@ -165,6 +179,78 @@ def _followups(cast: _Cast) -> None:
         followup_services.questionnaire_new_version(
             actor=cast.quality, questionnaire=active
         )
+
+
+NPS_QUESTION = "How likely are you to recommend us to a friend or colleague?"
+
+
+def _nps_case(cast: _Cast, waiting) -> Ticket | None:
+    """The case of the NPS pilot: the one resolved last whose follow-up window is open
+    now (its task is due, not among the oldest the answers below take), its customer
+    agreeing to service calls. None when the cases' tasks exist already (made when the
+    cases were resolved, by eager Celery outside a transaction): no pilot then."""
+    candidates = (
+        waiting.filter(
+            customer__consent_service=True,
+            customer__anonymised_at__isnull=True,
+            follow_ups=None,
+        )
+        .select_related("standard_version")
+        .order_by("-resolved_at", "-pk")
+    )
+    for ticket in candidates:
+        window, _policy = policy_for(ticket.standard_version)
+        opens = ticket.resolved_at + timedelta(hours=window["opens"])
+        closes = ticket.resolved_at + timedelta(hours=window["closes"])
+        if opens <= cast.now < closes:
+            return ticket
+    return None
+
+
+def _nps_pilot(cast: _Cast, ticket: Ticket) -> None:
+    """The quality manager pilots an NPS version (0–10) of the active questionnaire on
+    one case: it is active while the case's task is made, then a copy of the CSAT version
+    is active again (tasks keep the version they were asked with)."""
+    csat = Questionnaire.objects.filter(status=Questionnaire.Status.ACTIVE).first()
+    if csat is not None:
+        nps = followup_services.questionnaire_new_version(
+            actor=cast.quality, questionnaire=csat
+        )
+        followup_services.questionnaire_update(
+            actor=cast.quality, questionnaire=nps, title=f"{csat.title} (NPS pilot)",
+            scale=SurveyScale.NPS10, questions={**csat.questions, "score": NPS_QUESTION},
+            standard=csat.standard,
+        )  # fmt: skip
+        followup_services.questionnaire_activate(actor=cast.quality, questionnaire=nps)
+    followup_services.followup_schedule_for_ticket(
+        ticket_id=ticket.pk, now=ticket.resolved_at
+    )
+    if csat is not None:
+        followup_services.questionnaire_activate(
+            actor=cast.quality,
+            questionnaire=followup_services.questionnaire_new_version(
+                actor=cast.quality, questionnaire=csat
+            ),
+        )
+
+
+def _nps_answer(cast: _Cast, ticket: Ticket) -> None:
+    """The pilot's customer answers today, a promoter (9): within today's working hours,
+    half an hour after the window opened at the earliest, or now when no such moment has
+    come yet (so the answer falls in this month on its first day too)."""
+    followup = FollowUp.objects.filter(
+        ticket=ticket,
+        status__in=[S.DUE, S.IN_PROGRESS],
+        questionnaire__scale=SurveyScale.NPS10,
+    ).first()
+    if followup is None:
+        return
+    start = max(followup.opens_at, cast.midnight) + timedelta(minutes=30)
+    moment = min(_working_hours(start, followup), cast.now)
+    followup_services.followup_complete(
+        followup=followup, actor=cast.visitor, score=9, resolved=True,
+        conduct=_conduct(followup), now=moment,
+    )  # fmt: skip
 
 
 def _attempts(
@@ -396,9 +482,10 @@ def _qa(cast: _Cast) -> None:
 
 def _notices(cast: _Cast) -> None:
     """The quality notices of the previous month (the month's cases, by product model);
-    Production acknowledges the first and answers it with an improvement action. The
-    quality manager also sits in Production for the demo (notices are acknowledged and
-    answered by the addressed unit's members)."""
+    Production acknowledges the first and answers it with an improvement action due at
+    the end of this month, and reports it done today (by its due day; it is re-measured
+    after next month). The quality manager also sits in Production for the demo (notices
+    are acknowledged and answered by the addressed unit's members)."""
     voice_services.quality_notice_generate(now=cast.now)
     notice = (
         QualityNotice.objects.order_by("-total_cases", "pk")
@@ -412,12 +499,13 @@ def _notices(cast: _Cast) -> None:
     recipient = notice.recipients.get(unit=production)
     voice_services.quality_notice_acknowledge(recipient=recipient, actor=cast.quality)
     top = (notice.top_faults or [{}])[0].get("code", "")
-    voice_services.improvement_action_create(
+    action = voice_services.improvement_action_create(
         notice=notice, unit=production, actor=cast.quality, owner=cast.quality,
-        fault_code=top, due_on=cast.today + timedelta(days=45),
+        fault_code=top, due_on=cast.month_end,
         description="Add a leak test under load to the end-of-line check and tighten the "
         "supplier's seal tolerance.",
     )  # fmt: skip
+    voice_services.improvement_action_mark_done(action=action, actor=cast.quality)
 
 
 # --- Care ------------------------------------------------------------------------------------

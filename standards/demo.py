@@ -1,9 +1,10 @@
 """Demo standards: the company's standard system with an effective after-sales service
 standard (Haier-style commitments), a revision in review, standards of the other four kinds
-(one overdue for review), working hours and a change request. Idempotent."""
+(one overdue for review; the workshop's review falls due this month and its revision,
+approved today, answers it in time), working hours and a change request. Idempotent."""
 
 import copy
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,11 +28,12 @@ SERVICE_CLAUSES = """\
 8 Three controls: complaint, omission and dissatisfaction rates stay under their ceilings."""
 
 OTHER_STANDARDS = [
-    # code, title, kind, owner unit, effective from, clauses
+    # code, title, kind, owner unit, effective from (None: one review cycle before the end
+    # of this month, so its review falls due this month), clauses
     ("Q/ACME 101", "Front-loading washing machine product standard", "product", "production",
      date(2025, 3, 1), "1 Noise below 52 dB(A) in washing.\n2 Leak test on every unit."),
     ("Q/ACME 201", "Repair workshop process standard", "process", "sh-workshop",
-     date(2025, 5, 1), "1 Diagnose within 48 h of acceptance.\n2 Record parts and time."),
+     None, "1 Diagnose within 48 h of acceptance.\n2 Record parts and time."),
     ("Q/ACME 301", "Complaint handling management standard", "management", "qa",
      date(2025, 1, 1), "1 Every complaint has one accountable owner.\n2 Monthly review."),
     ("Q/ACME 401", "Hotline agent work standard", "work", "sh-hotline",
@@ -51,6 +53,22 @@ def _effective(document, author, approver, effective_from, **fields):
         version=version, action=VersionAction.APPROVE, actor=approver
     )
     return version
+
+
+def _reviewed_this_month(document, author, approver, clauses, today) -> None:
+    """A standard whose review falls due on the last day of this month (in force for one
+    review cycle), reviewed in time: its revision is approved and effective today."""
+    month_end = services.add_months(today.replace(day=1), 1) - timedelta(days=1)
+    _effective(
+        document, author, approver,
+        services.add_months(month_end, -services.REVIEW_CYCLE_MONTHS), parameters={},
+        body=clauses, next_review_due=month_end,
+    )  # fmt: skip
+    _effective(
+        document, author, approver, today, parameters={},
+        body=f"{clauses}\n3 Record each part replaced by its serial number.",
+        change_summary="Review: parts recorded by serial number.",
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -98,14 +116,18 @@ def load(stdout=None) -> None:
     services.standard_version_transition(
         version=draft, action=VersionAction.SUBMIT, actor=quality
     )
+    today = timezone.localdate()
     for code, title, kind, owner_unit, effective_from, clauses in OTHER_STANDARDS:
         document = services.standard_document_create(
             actor=manager, code=code, title=title, kind=kind, owner_unit=units[owner_unit],
             owner=quality,
         )  # fmt: skip
-        _effective(
-            document, quality, manager, effective_from, parameters={}, body=clauses
-        )
+        if effective_from is None:
+            _reviewed_this_month(document, quality, manager, clauses, today)
+        else:
+            _effective(
+                document, quality, manager, effective_from, parameters={}, body=clauses
+            )
         document.related.add(service)
     services.change_request_raise(
         document=service, actor=User.objects.get(username="agent"),
@@ -122,5 +144,6 @@ def load(stdout=None) -> None:
     services.standard_review_sweep(today=timezone.localdate())
     if stdout:
         stdout.write(
-            "  standards: 5 standards, service standard effective, 1 revision in review"
+            "  standards: 5 standards, service standard effective, 1 revision in review, "
+            "the workshop's standard reviewed this month"
         )

@@ -1,11 +1,13 @@
-"""The demo data command: idempotent, refused under production settings, and every page
-of the loop layer and of the case concerns has something real on it."""
+"""The demo data command: idempotent, refused under production settings, every page of
+the loop layer and of the case concerns has something real on it, and every KPI of the
+current month has a value."""
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from aftersales.models import Membership, User
 from feedback.models import (
@@ -214,3 +216,32 @@ def test_pages_have_demo_content(demo, client, username, path):
     response = client.get(url)
     assert response.status_code == 200
     assert expected in response.content.decode()
+
+
+def kpi_values(response_json, prefix=""):
+    """(key, KPI) of the API's KPIs, the nested ones (`on_time_rate.resolve`) flattened."""
+    for key, item in response_json.items():
+        if "value" in item:
+            yield f"{prefix}{key}", item
+        else:
+            yield from kpi_values(item, f"{prefix}{key}.")
+
+
+def test_every_kpi_of_the_current_month_has_a_value(demo, client):
+    client.force_login(User.objects.get(username="manager"))
+    response = client.get("/api/v1/kpis/")  # the default period: the current month
+    assert response.status_code == 200
+    values = dict(kpi_values(response.json()))
+    assert {"nps", "on_time_rate.resolve", "backlog_ageing.30d"} <= set(values)
+    assert any(kpi["breached"] for kpi in values.values())
+    # Answered, done or reviewed today: a value whatever the day of the month.
+    for key in ("nps", "improvement_on_time_rate", "review_on_time_rate"):
+        assert values[key]["value"] is not None, key
+    missing = sorted(key for key, kpi in values.items() if kpi["value"] is None)
+    if missing and timezone.localdate().day <= 3:
+        # The demo's cases and answers lie in the last weeks: in a month's first days
+        # some sources have nothing in it yet (the resolve clocks, 48 h and more, of the
+        # cases opened in it have not come due; on the 1st, the CSAT answers of
+        # yesterday and the day before are last month's).
+        pytest.xfail(f"no data yet this month for {missing}")
+    assert missing == []
