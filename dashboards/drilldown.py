@@ -75,7 +75,15 @@ def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) ->
                 params["result"] = detail
         return f"{reverse('followups:followup-list')}?{urlencode(params)}"
     if kind == "claims":
-        return reverse("tickets:recourse-claim-list")
+        # Claims settled in the period, of the cases of the unit, person, model,
+        # channel and type chosen.
+        params = {"settled_from": first, "settled_to": last}
+        if unit_id is not None:
+            params["unit_tree"] = unit_id
+        if scope.user_id is not None:
+            params["case_owner"] = scope.user_id
+        params.update(_case_narrowing(scope))
+        return f"{reverse('tickets:recourse-claim-list')}?{urlencode(params)}"
     params = _case_filters(scope, unit_id=unit_id)
     opened = {"opened_from": first, "opened_to": last}
     resolved = {"resolved_from": first, "resolved_to": last}

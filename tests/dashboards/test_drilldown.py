@@ -1,6 +1,7 @@
 """Drill-downs that follow the KPI's own attribution: a past period's backlog lists the
 cases open at its end (not those open now), and the follow-up outcomes of a person list
-the follow-ups of that person's cases; the lists (through the APIs, which share the
+the follow-ups of that person's cases, the recourse figures the claims settled in the
+period; the lists (through the APIs, which share the
 pages' filters) hold as many rows as the KPI counts. Every case and follow-up is made
 through the services at its moment (time-machine)."""
 
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from customers import services as archive_services
+from customers.models import Party
 from dashboards import drilldown, kpis, selectors
 from tests.dashboards import test_kpis
 from tests.dashboards.test_kpis import (
@@ -19,6 +22,7 @@ from tests.dashboards.test_kpis import (
     A,
     answered,
     at,
+    claim_settled,
     fire,
     opened,
     resolved,
@@ -104,3 +108,41 @@ def test_a_persons_follow_up_outcomes_list_the_follow_ups_of_their_cases(
     everyone = scope_of(*MARCH, now=AFTER_MARCH)
     all_link = drilldown.url_for(DRILL["dissatisfaction_rate"], everyone)
     assert listed(manager_api, all_link, "/api/v1/followups/") == 2
+
+
+def test_the_recourse_figures_list_the_claims_settled_in_the_period(
+    zhang, agent_user, north_agent, manager_api
+):
+    maker = archive_services.party_save(
+        actor=agent_user, name="ACME", kind=Party.Kind.PRODUCER
+    )
+    mine = opened(agent_user, at(2026, 2, 10), zhang)
+    theirs = opened(north_agent, at(2026, 2, 11), zhang)
+    for case, actor in ((mine, agent_user), (theirs, north_agent)):
+        claim_settled(
+            case, actor, maker, amount="1000.00", submitted=at(2026, 3, 2, 10),
+            settled=at(2026, 3, 12, 10), recovered="500.00",
+        )  # fmt: skip
+    # settled in April, and still waiting: not March's
+    claim_settled(
+        mine, agent_user, maker, amount="800.00", submitted=at(2026, 3, 20),
+        settled=at(2026, 4, 2), recovered="800.00",
+    )  # fmt: skip
+    claim_settled(
+        mine, agent_user, maker, amount="300.00", submitted=at(2026, 3, 1), settled=None
+    )
+
+    everyone = scope_of(*MARCH, now=AFTER_MARCH)
+    rate = selectors.kpi_report(everyone).values["recourse_recovery_rate"]
+    link = drilldown.url_for(DRILL["recourse_recovery_rate"], everyone)
+    assert rate.denominator == 2000
+    assert "settled_from=2026-03-01" in link
+    assert "settled_to=2026-03-31" in link
+    assert listed(manager_api, link, "/api/v1/recourse-claims/") == 2
+    # one person's: the claims of their cases
+    one = scope_of(*MARCH, now=AFTER_MARCH, user_id=agent_user.pk)
+    assert (
+        selectors.kpi_report(one).values["recourse_recovery_rate"].denominator == 1000
+    )
+    mine_link = drilldown.url_for(DRILL["recourse_recovery_rate"], one)
+    assert listed(manager_api, mine_link, "/api/v1/recourse-claims/") == 1
