@@ -26,18 +26,9 @@ SETTLED_COUNTERS = {
 }  # fmt: skip
 
 
-class KpiFact(models.Model):
-    """One day's settled counters of one combination of unit, person (a case's first
-    owner), product model, channel and case type. Plain integer keys, no foreign keys:
-    a fact outlives nothing it names and is rewritten whole for its day. The counters
-    default to 0 in the database: each source's INSERT … SELECT fills its own."""
-
-    day = models.DateField(_("day"))
-    unit_id = models.BigIntegerField(null=True)
-    person_id = models.BigIntegerField(null=True)
-    product_model_id = models.BigIntegerField(null=True)
-    channel = models.CharField(max_length=20, blank=True)
-    case_type = models.CharField(max_length=20, blank=True)
+class KpiCounters(models.Model):
+    """The settled counters (SETTLED_COUNTERS), 0 by default in the database: each
+    source's INSERT … SELECT fills its own."""
 
     opened = models.IntegerField(db_default=0)
     complaints = models.IntegerField(db_default=0)
@@ -56,6 +47,22 @@ class KpiFact(models.Model):
     limits = models.IntegerField(db_default=0)
 
     class Meta:
+        abstract = True
+
+
+class KpiFact(KpiCounters):
+    """One day's settled counters of one combination of unit, person (a case's first
+    owner), product model, channel and case type. Plain integer keys, no foreign keys:
+    a fact outlives nothing it names and is rewritten whole for its day."""
+
+    day = models.DateField(_("day"))
+    unit_id = models.BigIntegerField(null=True)
+    person_id = models.BigIntegerField(null=True)
+    product_model_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=20, blank=True)
+    case_type = models.CharField(max_length=20, blank=True)
+
+    class Meta:
         verbose_name = _("KPI fact")
         verbose_name_plural = _("KPI facts")
         indexes = [models.Index(fields=["day", "unit_id"], name="kpifact_day_unit_idx")]
@@ -64,29 +71,13 @@ class KpiFact(models.Model):
         return f"{self.day} unit {self.unit_id} person {self.person_id}"
 
 
-class KpiUnitFact(models.Model):
+class KpiUnitFact(KpiCounters):
     """The same counters per day and unit only (summed from KpiFact when a day is rolled
     up): what a report without a person, model, channel or type filter reads, a few rows
     a day instead of one per combination."""
 
     day = models.DateField(_("day"))
     unit_id = models.BigIntegerField(null=True)
-
-    opened = models.IntegerField(db_default=0)
-    complaints = models.IntegerField(db_default=0)
-    repairs = models.IntegerField(db_default=0)
-    repeat_30 = models.IntegerField(db_default=0)
-    repeat_90 = models.IntegerField(db_default=0)
-    completed = models.IntegerField(db_default=0)
-    satisfied = models.IntegerField(db_default=0)
-    dissatisfied = models.IntegerField(db_default=0)
-    csat_answers = models.IntegerField(db_default=0)
-    csat_points = models.IntegerField(db_default=0)
-    nps_answers = models.IntegerField(db_default=0)
-    promoters = models.IntegerField(db_default=0)
-    detractors = models.IntegerField(db_default=0)
-    windows = models.IntegerField(db_default=0)
-    limits = models.IntegerField(db_default=0)
 
     class Meta:
         verbose_name = _("KPI unit fact")

@@ -1,22 +1,15 @@
 """FilterSets of the follow-up worklist and API (one class for both)."""
 
-from datetime import datetime, time, timedelta
-
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from aftersales.models import Unit
+from aftersales.filters import DrillDownFilters
 from feedback.models import FollowUp
 
 
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
-class FollowUpFilterSet(django_filters.FilterSet):
+class FollowUpFilterSet(DrillDownFilters, django_filters.FilterSet):
     """status, kind, result, ticket (id), customer (id), assigned_to (`me` or a user id),
     due_before (date or date-time: due at or before); the dashboards' drill-downs:
     completed_from/completed_to and due_from/due_to (days, included), has_case=true,
@@ -97,20 +90,6 @@ class FollowUpFilterSet(django_filters.FilterSet):
             "assigned_to",
             "due_before",
         ]
-
-    def filter_day_from(self, queryset, name, value):
-        return queryset.filter(**{f"{name}__gte": _day_start(value)})
-
-    def filter_day_to(self, queryset, name, value):
-        return queryset.filter(**{f"{name}__lt": _day_start(value + timedelta(days=1))})
-
-    def filter_unit_tree(self, queryset, name, value):
-        """Rows whose unit (`name`) is the unit `value` or one below it."""
-        unit = Unit.objects.filter(pk=value).first()
-        if unit is None:
-            return queryset.none()
-        subtree = Unit.objects.subtree_of([unit]).values("pk")
-        return queryset.filter(**{f"{name}__in": subtree})
 
     def filter_assigned_to(self, queryset, name, value):
         value = value.strip()

@@ -1,13 +1,13 @@
 """FilterSets of the tickets app (queue page and API)."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.models import Unit
+from aftersales.filters import DrillDownFilters, day_start
 from standards.parameters import Channel
 from tickets import workflow
 from tickets.cases import selectors
@@ -15,12 +15,7 @@ from tickets.cases.services import CLOCK_LABELS
 from tickets.models import CLOCK_DONE_FIELDS, Ticket
 
 
-def _day_start(day) -> datetime:
-    """Midnight at the start of `day` in the current time zone."""
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
-class TicketFilterSet(django_filters.FilterSet):
+class TicketFilterSet(DrillDownFilters, django_filters.FilterSet):
     """The one filter of cases, shared by the queue page and the API (NetBox's pattern):
     status, type, priority, first_owner, handler, customer, unit; overdue=true; and the
     dashboards' drill-downs: source, product_model, fault_code, unit_tree (a unit and the
@@ -40,7 +35,9 @@ class TicketFilterSet(django_filters.FilterSet):
     )
     fault_code = django_filters.CharFilter(label=_("Fault code"))
     unit_tree = django_filters.NumberFilter(
-        method="filter_unit_tree", label=_("Unit id, with the units below")
+        method="filter_unit_tree",
+        field_name="unit_id",
+        label=_("Unit id, with the units below"),
     )
     opened_from = django_filters.DateFilter(
         method="filter_day_from", field_name="created_at", label=_("Opened from")
@@ -87,19 +84,6 @@ class TicketFilterSet(django_filters.FilterSet):
         open_cases = queryset.filter(status__in=workflow.OPEN_STATES)
         return open_cases.filter(condition) if value else queryset.exclude(condition)
 
-    def filter_unit_tree(self, queryset, name, value):
-        unit = Unit.objects.filter(pk=value).first()
-        if unit is None:
-            return queryset.none()
-        subtree = Unit.objects.subtree_of([unit]).values("pk")
-        return queryset.filter(unit_id__in=subtree)
-
-    def filter_day_from(self, queryset, name, value):
-        return queryset.filter(**{f"{name}__gte": _day_start(value)})
-
-    def filter_day_to(self, queryset, name, value):
-        return queryset.filter(**{f"{name}__lt": _day_start(value + timedelta(days=1))})
-
     def filter_open(self, queryset, name, value):
         states = sorted(workflow.OPEN_STATES)
         return (
@@ -112,7 +96,7 @@ class TicketFilterSet(django_filters.FilterSet):
         """Cases open at the end of day `value` (a past period's backlog): opened before
         it and not resolved by then (open now, or resolved later), cancelled and
         duplicate cases left out."""
-        end = _day_start(value + timedelta(days=1))
+        end = day_start(value + timedelta(days=1))
         return (
             queryset.filter(created_at__lt=end)
             .filter(
@@ -136,7 +120,7 @@ class TicketFilterSet(django_filters.FilterSet):
         until = timezone.now()
         last_day = self.form.cleaned_data.get("clock_due_to")
         if last_day is not None:
-            until = min(until, _day_start(last_day + timedelta(days=1)))
+            until = min(until, day_start(last_day + timedelta(days=1)))
         return queryset.filter(
             has_sla=True, **{f"{due}__isnull": False, f"{due}__lt": until}
         ).filter(Q(**{f"{done}__isnull": True}) | Q(**{f"{done}__gt": F(due)}))
