@@ -79,7 +79,7 @@ def url_for(drill: str, scope: Scope, *, unit_id: int | None = None, **extra) ->
         # channel and type chosen.
         params = {"settled_from": first, "settled_to": last}
         if unit_id is not None:
-            params["unit_tree"] = unit_id
+            params["case_unit_tree"] = unit_id
         if scope.user_id is not None:
             params["case_owner"] = scope.user_id
         params.update(_case_narrowing(scope))

@@ -5,11 +5,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from aftersales.filters import DrillDownFilters
 from feedback.models import FollowUp
+from tickets.cases.filters import CaseOfRowFilterSet
 
 
-class FollowUpFilterSet(DrillDownFilters, django_filters.FilterSet):
+class FollowUpFilterSet(CaseOfRowFilterSet):
     """status, kind, result, ticket (id), customer (id), assigned_to (`me` or a user id),
     due_before (date or date-time: due at or before); the dashboards' drill-downs:
     completed_from/completed_to and due_from/due_to (days, included), has_case=true,
@@ -59,25 +59,8 @@ class FollowUpFilterSet(DrillDownFilters, django_filters.FilterSet):
     assignee = django_filters.NumberFilter(
         field_name="assigned_to_id", widget=forms.HiddenInput
     )
-    # Outcomes: the case's unit (and the units below) and first owner; both: the case's
-    # product model, channel and type.
-    case_unit_tree = django_filters.NumberFilter(
-        method="filter_unit_tree",
-        field_name="ticket__unit_id",
-        widget=forms.HiddenInput,
-    )
-    case_owner = django_filters.NumberFilter(
-        field_name="ticket__first_owner_id", widget=forms.HiddenInput
-    )
-    product_model = django_filters.NumberFilter(
-        field_name="ticket__product__model_id", widget=forms.HiddenInput
-    )
-    source = django_filters.CharFilter(
-        field_name="ticket__source", widget=forms.HiddenInput
-    )
-    case_type = django_filters.CharFilter(
-        field_name="ticket__type", widget=forms.HiddenInput
-    )
+    # Outcomes: the case's unit and first owner; both: the case's model, channel and
+    # type (CaseOfRowFilterSet).
 
     class Meta:
         model = FollowUp

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,30 @@ from tickets import workflow
 from tickets.cases import selectors
 from tickets.cases.services import CLOCK_LABELS
 from tickets.models import CLOCK_DONE_FIELDS, Ticket
+
+
+class CaseOfRowFilterSet(DrillDownFilters, django_filters.FilterSet):
+    """The drill-down filters on the case a row belongs to (follow-ups, claims): its unit
+    and the units below (`case_unit_tree`), first owner (`case_owner`), product model,
+    channel (`source`) and type (`case_type`); hidden on the pages."""
+
+    case_unit_tree = django_filters.NumberFilter(
+        method="filter_unit_tree",
+        field_name="ticket__unit_id",
+        widget=forms.HiddenInput,
+    )
+    case_owner = django_filters.NumberFilter(
+        field_name="ticket__first_owner_id", widget=forms.HiddenInput
+    )
+    product_model = django_filters.NumberFilter(
+        field_name="ticket__product__model_id", widget=forms.HiddenInput
+    )
+    source = django_filters.CharFilter(
+        field_name="ticket__source", widget=forms.HiddenInput
+    )
+    case_type = django_filters.CharFilter(
+        field_name="ticket__type", widget=forms.HiddenInput
+    )
 
 
 class TicketFilterSet(DrillDownFilters, django_filters.FilterSet):

@@ -1,6 +1,6 @@
 """The one FilterSet of recourse claims, shared by the claims page and the API
 (`?ticket=` id or number, `?party=`, `?status=`; the dashboards' drill-downs:
-`settled_from`/`settled_to` (days, included), the case's `unit_tree`, `case_owner`,
+`settled_from`/`settled_to` (days, included), the case's `case_unit_tree`, `case_owner`,
 `product_model`, `source` and `case_type`)."""
 
 import django_filters
@@ -8,12 +8,12 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.filters import DrillDownFilters
 from customers.models import Party
+from tickets.cases.filters import CaseOfRowFilterSet
 from tickets.models import RecourseClaim
 
 
-class RecourseClaimFilterSet(DrillDownFilters, django_filters.FilterSet):
+class RecourseClaimFilterSet(CaseOfRowFilterSet):
     """ticket (id or number), party, status."""
 
     ticket = django_filters.CharFilter(
@@ -31,23 +31,6 @@ class RecourseClaimFilterSet(DrillDownFilters, django_filters.FilterSet):
     )
     settled_to = django_filters.DateFilter(
         method="filter_day_to", field_name="settled_at", widget=forms.HiddenInput
-    )
-    unit_tree = django_filters.NumberFilter(
-        method="filter_unit_tree",
-        field_name="ticket__unit_id",
-        widget=forms.HiddenInput,
-    )
-    case_owner = django_filters.NumberFilter(
-        field_name="ticket__first_owner_id", widget=forms.HiddenInput
-    )
-    product_model = django_filters.NumberFilter(
-        field_name="ticket__product__model_id", widget=forms.HiddenInput
-    )
-    source = django_filters.CharFilter(
-        field_name="ticket__source", widget=forms.HiddenInput
-    )
-    case_type = django_filters.CharFilter(
-        field_name="ticket__type", widget=forms.HiddenInput
     )
 
     class Meta:
