@@ -15,7 +15,10 @@ class AftersalesConfig(AppConfig):
     def ready(self) -> None:
         # Keep the role groups and their permissions in step with roles.py after migrate
         # (permissions exist only after migrate, as Django's own post_migrate handlers do).
+        from aftersales import datastamp
         from aftersales.services import roles_sync
+
+        datastamp.connect()
 
         def sync_roles(sender, **kwargs) -> None:
             roles_sync()

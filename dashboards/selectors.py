@@ -4,15 +4,20 @@ Pareto and recourse per party."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from aftersales import datastamp
 from aftersales.models import Membership
 from aftersales.selectors import user_list
 from customers.models import ProductModel
@@ -34,10 +39,40 @@ CONTROL_MEASURES = (
 )  # fmt: skip
 
 
+def kept(name: str, scope: Scope, compute: Callable[[], Any], *args: Any) -> Any:
+    """`compute()` for `scope` (and `args`), kept in the cache while the business data
+    is unchanged (the data stamp, `aftersales.datastamp`), within the same minute of
+    `scope.now` and at most DASHBOARD_CACHE_SECONDS: the dashboards' figures are computed
+    once, not on every request of every manager."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    parts = (
+        name, scope.start.isoformat(), scope.end.isoformat(),
+        scope.now.replace(second=0, microsecond=0).isoformat(), scope.unit_ids,
+        scope.user_id, scope.product_model_id, scope.channel, scope.case_type,
+        sorted(scope.rolled), translation.get_language(), args,
+    )  # fmt: skip
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    key = f"dashboards:{name}:{datastamp.current()}:{digest}"
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
+
+
+_MISSING = object()
+
+
 def counters(scope: Scope, *, only: tuple[str, ...] = ALL_MEASURES) -> dict[str, Any]:
     """Every counter of the named measures (one query each; the settled ones from the
     roll-up for the days it holds and live for the others), with the percentiles when the
-    case measures are asked for."""
+    case measures are asked for; kept while the data is unchanged."""
+    return kept("counters", scope, lambda: _counters(scope, only), only)
+
+
+def _counters(scope: Scope, only: tuple[str, ...]) -> dict[str, Any]:
     scope = measures.with_rollup(scope)
     result: dict[str, Any] = {}
     complete = "cases_opened" in only and "cases_resolved" in only
@@ -57,7 +92,11 @@ def counters(scope: Scope, *, only: tuple[str, ...] = ALL_MEASURES) -> dict[str,
 
 def standard_in_force(scope: Scope) -> StandardVersion | None:
     """The service-standard version in force at the period's end for the scope's channel
-    (and product category, when a model is chosen)."""
+    (and product category, when a model is chosen); kept while the data is unchanged."""
+    return kept("standard", scope, lambda: _standard_in_force(scope))
+
+
+def _standard_in_force(scope: Scope) -> StandardVersion | None:
     category = ""
     if scope.product_model_id is not None:
         category = (
@@ -155,7 +194,15 @@ TREND_COUNTERS = {
 def voice_trend(base: Scope, periods: list[Period]) -> list[dict[str, Any]]:
     """Satisfaction rate, CSAT and NPS per period (oldest first): the follow-ups of cases
     completed over all the periods, from the roll-up's facts for the days it holds (one
-    grouped read) and live for the others (one grouped read)."""
+    grouped read) and live for the others (one grouped read); kept while the data is
+    unchanged."""
+    return kept(
+        "trend", base, lambda: _voice_trend(base, periods),
+        [(p.kind, p.first, p.last) for p in periods],
+    )  # fmt: skip
+
+
+def _voice_trend(base: Scope, periods: list[Period]) -> list[dict[str, Any]]:
     zone = timezone.get_current_timezone()
     spans = [(p, *p.span(zone)) for p in periods]
     first, last = spans[0][1], spans[-1][2]
@@ -216,7 +263,12 @@ def voice_trend(base: Scope, periods: list[Period]) -> list[dict[str, Any]]:
 
 def pareto(scope: Scope, *, per_model: int = 10) -> list[dict[str, Any]]:
     """Fault codes per product model, most frequent first, each with its share and the
-    cumulative share within its model (the Pareto table)."""
+    cumulative share within its model (the Pareto table); kept while the data is
+    unchanged."""
+    return kept("pareto", scope, lambda: _pareto(scope, per_model), per_model)
+
+
+def _pareto(scope: Scope, per_model: int) -> list[dict[str, Any]]:
     rows = measures.fault_pareto(measures.with_rollup(scope))
     models: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -243,8 +295,9 @@ def pareto(scope: Scope, *, per_model: int = 10) -> list[dict[str, Any]]:
 
 
 def recourse_by_party(scope: Scope) -> list[dict[str, Any]]:
-    """Compensation paid and recourse recovered per liable party (measures)."""
-    return measures.recourse_by_party(scope)
+    """Compensation paid and recourse recovered per liable party (measures); kept while
+    the data is unchanged."""
+    return kept("parties", scope, lambda: measures.recourse_by_party(scope))
 
 
 def kpi_reports_by_person(scope: Scope, person_ids: list[int]) -> dict[int, Report]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -81,7 +81,8 @@ def _clean_state():
     """Rate-limit counters live in the cache and SMS in a list: start each test empty; a
     request of a Chinese-speaking user leaves its language active in the thread (the
     middleware activates, nothing deactivates): each test starts in the default."""
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     LocmemSmsBackend.sent.clear()
     translation.activate(settings.LANGUAGE_CODE)
     yield

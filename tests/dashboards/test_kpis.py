@@ -22,10 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.core.cache import caches
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from aftersales import datastamp
 from customers import services as archive_services
 from customers.models import Contact, Party
 from dashboards import kpis, selectors
@@ -1405,8 +1407,9 @@ def busy_month(count: int, *, people, org, offset: int) -> None:
 
 def test_the_api_makes_the_same_number_of_queries_at_three_times_the_data(
     manager_api, standard, zhang, agent_user, technician_user, visitor, org,
-    django_assert_num_queries,
+    django_assert_num_queries, settings,
 ):  # fmt: skip
+    settings.DASHBOARD_CACHE_SECONDS = 0  # what computing costs, not a kept figure
     maker = archive_services.party_save(
         actor=agent_user, name="ACME", kind=Party.Kind.PRODUCER
     )
@@ -1468,3 +1471,158 @@ def test_each_persons_scorecard_equals_the_report_filtered_to_them(
             scope_of(*MARCH, now=AFTER_MARCH, user_id=person.pk)
         )
         assert cards[person.pk].as_api() == alone.as_api(), person.username
+
+
+# --- Kept figures (selectors.kept, aftersales.datastamp) --------------------------------------
+
+
+def test_a_figure_is_computed_once_while_the_data_is_unchanged(
+    manager_api, zhang, agent_user, django_assert_max_num_queries
+):
+    li = agent_user
+    washer = product_model(actor=li, code="W-1", category="washing_machine")
+    registered(li, zhang, washer, "S1", date(2026, 1, 10))
+    opened(li, at(2026, 3, 3, 10), zhang, type="complaint")
+    with CaptureQueriesContext(connection) as computed:
+        first = kpi_api(manager_api).json()
+    assert triple(first["complaint_rate"]) == (1.0, 1, 1)
+    # the same request again: the figures as kept, not one aggregate read
+    with django_assert_max_num_queries(len(computed.captured_queries) - 15):
+        assert kpi_api(manager_api).json() == first
+    # a case opened through its service: measured again at once
+    opened(li, at(2026, 3, 4, 10), zhang, type="complaint")
+    assert triple(kpi_api(manager_api).json()["complaint_rate"]) == (2.0, 2, 1)
+
+
+def test_writes_that_model_signals_would_miss_renew_the_figures(
+    manager_api, zhang, agent_user
+):
+    li = agent_user
+    washer = product_model(actor=li, code="W-1", category="washing_machine")
+    registered(li, zhang, washer, "S1", date(2026, 1, 10))
+    second = registered(li, zhang, washer, "S2", date(2026, 2, 10))
+    case = opened(li, at(2026, 3, 3, 10), zhang, type="complaint")
+    assert triple(kpi_api(manager_api).json()["complaint_rate"]) == (0.5, 1, 2)
+    # a queryset update()
+    Ticket.objects.filter(pk=case.pk).update(type="repair")
+    assert triple(kpi_api(manager_api).json()["complaint_rate"]) == (0.0, 0, 2)
+    # raw SQL: the second product delivered after the period
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE customers_ownedproduct SET delivery_date = %s WHERE id = %s",
+            [date(2026, 5, 1), second.pk],
+        )
+    assert triple(kpi_api(manager_api).json()["complaint_rate"]) == (0.0, 0, 1)
+
+
+def test_a_kept_figure_is_measured_again_the_next_minute(zhang, agent_user):
+    opened(agent_user, at(2026, 3, 3, 10), zhang, type="complaint")
+    now = at(2026, 4, 10, 10, 0)
+    report(scope_of(*MARCH, now=now))
+    with CaptureQueriesContext(connection) as same_minute:
+        report(scope_of(*MARCH, now=now + 59 * timedelta(seconds=1)))
+    with CaptureQueriesContext(connection) as next_minute:
+        report(scope_of(*MARCH, now=now + MINUTE))
+    assert len(same_minute.captured_queries) == 0
+    assert len(next_minute.captured_queries) > 15
+
+
+def test_without_keeping_every_read_computes(zhang, agent_user, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    opened(agent_user, at(2026, 3, 3, 10), zhang, type="complaint")
+    march()
+    with CaptureQueriesContext(connection) as again:
+        march()
+    assert len(again.captured_queries) > 15
+
+
+def test_signing_in_and_reading_an_archive_keep_the_stamp(client, manager_user, zhang):
+    stamp = datastamp.current()
+    client.force_login(manager_user)  # a session row and last_login
+    response = client.get(reverse("customers:customer-detail", args=[zhang.pk]))
+    assert response.status_code == 200  # (the archive access is logged)
+    assert datastamp.current() == stamp
+    UnitFactory(name="Depot")  # a business write
+    assert datastamp.current() != stamp
+
+
+@pytest.mark.parametrize(
+    ("sql", "watched"),
+    [
+        ('INSERT INTO "tickets_ticket" ("number") VALUES (%s)', True),
+        ('UPDATE "feedback_followup" SET "status" = %s', True),
+        ("DELETE FROM dashboards_kpifact WHERE day >= %s", True),
+        ("  insert into customers_contact (summary) values ('x')", True),
+        ("WITH moved AS (SELECT 1) UPDATE tickets_ticket SET unit_id = 2", True),
+        ('SELECT * FROM "tickets_ticket"', False),
+        ('UPDATE "aftersales_user" SET "last_login" = %s', False),
+        ('INSERT INTO "django_session" ("session_key") VALUES (%s)', False),
+        ('INSERT INTO "customers_archiveaccess" ("reason") VALUES (%s)', False),
+        ('INSERT INTO "aftersales_outboxmessage" ("kind") VALUES (%s)', False),
+        ('UPDATE "django_celery_beat_periodictask" SET "last_run_at" = %s', False),
+    ],
+)
+def test_the_writes_the_stamp_follows(sql, watched):
+    assert datastamp.is_watched_write(sql) is watched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_publishes_its_writes_when_it_commits():
+    shared = caches["shared"]
+    stamp = datastamp.current()
+    with transaction.atomic():
+        UnitFactory(name="Depot")
+        UnitFactory(name="Workshop")
+        # not yet: no other connection sees the rows
+        assert shared.get(datastamp.KEY) == stamp
+    published = shared.get(datastamp.KEY)
+    assert published != stamp
+    # a rolled-back transaction publishes nothing at its end; the next one does
+    try:
+        with transaction.atomic():
+            UnitFactory(name="Store")
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert shared.get(datastamp.KEY) == published
+    with transaction.atomic():
+        UnitFactory(name="Warehouse")
+    assert shared.get(datastamp.KEY) != published
+
+
+def test_the_dashboard_page_computes_its_figures_once(
+    client, manager_user, zhang, agent_user
+):
+    washer = product_model(actor=agent_user, code="W-1", category="washing_machine")
+    registered(agent_user, zhang, washer, "S1", date(2026, 1, 10))
+    opened(agent_user, at(2026, 3, 3, 10), zhang, type="complaint")
+    client.force_login(manager_user)
+    url = reverse("dashboard") + "?period=month&date=2026-03-15"
+    with travel(AFTER_MARCH), CaptureQueriesContext(connection) as computed:
+        first = client.get(url)
+    with travel(AFTER_MARCH), CaptureQueriesContext(connection) as kept:
+        again = client.get(url)
+    assert first.status_code == again.status_code == 200
+    # this month's and the previous month's figures, the trend, the Pareto and the
+    # parties: kept; what is left is the session, the viewer and the filters' choices
+    assert len(kept.captured_queries) < len(computed.captured_queries) - 25
+    tiles = [t["text"] for t in again.context["tiles"]]
+    assert tiles == [t["text"] for t in first.context["tiles"]]
+    assert tiles[0] != "—"  # (the complaint is measured)
+
+
+def test_reading_the_staff_pages_and_the_api_writes_nothing_the_stamp_follows(
+    client, manager_user, zhang, agent_user
+):
+    case = opened(agent_user, at(2026, 3, 3, 10), zhang, type="complaint")
+    client.force_login(manager_user)
+    client.get("/")
+    stamp = datastamp.current()
+    for url in (
+        "/", "/tickets/", f"/tickets/{case.pk}/", "/customers/", f"/customers/{zhang.pk}/",
+        "/followups/", "/feedback/items/", "/standards/", "/dashboard/", "/dashboard/people/",
+        "/dashboard/assessment/", "/notifications/", "/api/v1/tickets/",
+        f"/api/v1/tickets/{case.pk}/", "/api/v1/kpis/", "/api/v1/customers/",
+    ):  # fmt: skip
+        assert client.get(url).status_code == 200, url
+        assert datastamp.current() == stamp, url
