@@ -80,9 +80,13 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     type = forms.ChoiceField(label=_("Case type"), required=False)
 
-    def __init__(self, data=None, *, viewer: User, now=None, own=False, **kwargs):
+    def __init__(
+        self, data=None, *, viewer: User, now=None, own=False, rendered=True, **kwargs
+    ):
         """`own`: a member of staff who sees no dashboard may still see their own
-        figures (the scorecard): the person is then always the viewer."""
+        figures (the scorecard): the person is then always the viewer. `rendered=False`
+        (the API): the unit, person and model choices are only built for a field that
+        is given (nothing lists them)."""
         super().__init__(data, **kwargs)
         self.viewer = viewer
         self.now = now or timezone.now()
@@ -98,15 +102,26 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
                 widget=forms.DateInput(attrs={"type": "date"}),
                 validators=DAY_VALIDATORS,
             )
-        units = Unit.objects.order_by("path")
-        if self.allowed_unit_ids is not None:
-            units = units.filter(pk__in=self.allowed_unit_ids)
-        self.fields["unit"].queryset = units
-        self.fields["user"].queryset = user_list(viewer=viewer).prefetch_related(None)
+        given = {
+            name for name in ("unit", "user", "product_model")
+            if rendered or (data is not None and data.get(name) not in (None, ""))
+        }  # fmt: skip
+        if "unit" in given:
+            units = Unit.objects.order_by("path")
+            if self.allowed_unit_ids is not None:
+                units = units.filter(pk__in=self.allowed_unit_ids)
+            self.fields["unit"].queryset = units
+        if "user" in given:
+            self.fields["user"].queryset = user_list(viewer=viewer).prefetch_related(
+                None
+            )
         if self.own_only:
             self.fields["user"].queryset = User.objects.filter(pk=viewer.pk)
             self.fields["unit"].queryset = Unit.objects.none()
-        self.fields["product_model"].queryset = ProductModel.objects.order_by("code")
+        if "product_model" in given:
+            self.fields["product_model"].queryset = ProductModel.objects.order_by(
+                "code"
+            )
         self.fields["channel"].choices = [("", _("Any")), *Channel.choices]
         self.fields["type"].choices = [("", _("Any")), *CaseType.choices]
         self.fields["unit"].error_messages["invalid_choice"] = _(

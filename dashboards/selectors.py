@@ -169,6 +169,12 @@ def kpi_report(
     return Report(scope=scope, standard=version, values=values, ageing=ageing)
 
 
+def kpi_api(scope: Scope) -> dict[str, Any]:
+    """The KPI API's answer for `scope` (`kpi_report(scope).as_api()`), kept while the
+    data is unchanged."""
+    return kept("api", scope, lambda: kpi_report(scope).as_api())
+
+
 def scope_for(period: Period, base: Scope) -> Scope:
     """`base` moved to `period`."""
     start, end = period.span(timezone.get_current_timezone())
