@@ -85,10 +85,16 @@ def _wrapper(execute, sql: str, params: Any, many: bool, context: dict) -> Any:
         connection = context["connection"]
         if not connection.in_atomic_block:
             touch()
-        elif not any(
-            func is _after_commit for _s, func, _r in connection.run_on_commit
+        elif (
+            getattr(connection, "_datastamp_hooks", None)
+            is not connection.run_on_commit
         ):
+            # Once per transaction: Django starts a new list of commit hooks whenever
+            # the old one is run or dropped (commit, rollback, a savepoint rolled back),
+            # so a write that sees the list it registered on needs no second hook (and
+            # a transaction of many writes does not scan its hooks on every one).
             transaction.on_commit(_after_commit, using=connection.alias)
+            connection._datastamp_hooks = connection.run_on_commit
     return result
 
 
