@@ -15,6 +15,14 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 
+def header_value(text: object, *, limit: int = 200) -> str:
+    """`text` fit for one mail header (a subject, an address): every run of white space,
+    line breaks included, becomes one space (a CR or LF in a header is refused by the
+    mail library, so a case title with one would make its message undeliverable
+    forever), cut to `limit` characters."""
+    return " ".join(str(text).split())[:limit]
+
+
 def _outbox_file(suffix: str) -> Path:
     folder = Path(settings.OUTBOX_DIR)
     folder.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ from aftersales.models import (
     Unit,
     User,
 )
-from aftersales.outbox import send_sms
+from aftersales.outbox import header_value, send_sms
 from aftersales.roles import ROLE_PERMISSIONS, Role
 
 logger = logging.getLogger(__name__)
@@ -458,8 +458,8 @@ def outbox_enqueue(
         key=key,
         defaults={
             "channel": channel,
-            "to": to,
-            "subject": subject,
+            "to": header_value(to, limit=254),
+            "subject": header_value(subject),
             "body": body,
             "secret": secret,
         },
@@ -479,7 +479,11 @@ def outbox_enqueue_many(messages: Sequence[OutboxMessage]) -> list[OutboxMessage
     """`outbox_enqueue` for many unsaved messages in one statement (once per key). The first
     `OUTBOX_DIRECT_DELIVERIES` are delivered after commit, each by its task; the others
     are left to the outbox sweep (every minute). Returns the messages created."""
-    created = bulk_insert_once(list(messages))
+    messages = list(messages)
+    for message in messages:
+        message.to = header_value(message.to, limit=254)
+        message.subject = header_value(message.subject)
+    created = bulk_insert_once(messages)
     for message in created[:OUTBOX_DIRECT_DELIVERIES]:
         enqueue_on_commit(OUTBOX_DELIVER_TASK, message.pk)
     return created
@@ -514,11 +518,14 @@ def outbox_deliver(*, message_id: int) -> bool:
     message = OutboxMessage.objects.get(pk=message_id)
     try:
         if message.channel == OutboxMessage.Channel.EMAIL:
+            # (header_value again: rows stored before it was applied at enqueue)
             EmailMessage(
-                subject=message.subject, body=message.body, to=[message.to]
+                subject=header_value(message.subject),
+                body=message.body,
+                to=[header_value(message.to, limit=254)],
             ).send()
         else:
-            send_sms(to=message.to, body=message.body)
+            send_sms(to=header_value(message.to, limit=254), body=message.body)
     except Exception as exc:
         OutboxMessage.objects.filter(pk=message_id).update(last_error=str(exc)[:2000])
         raise

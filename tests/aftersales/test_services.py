@@ -223,3 +223,40 @@ def test_an_ordinary_message_keeps_its_body_after_sending(
 
     assert message.sent_at is not None
     assert message.body == "Your case T1"
+
+
+def test_a_line_break_in_a_title_never_makes_a_message_undeliverable(
+    django_capture_on_commit_callbacks,
+):
+    user = UserFactory(email="li@example.com")
+    # a notification whose title (say, a case title) holds CR/LF and a tab
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(
+            recipient=user, kind="test", key="k1", email=True,
+            title="Safety alert: smoke\r\nfrom the\tcooker\n",
+        )  # fmt: skip
+        # and one enqueued in bulk
+        services.outbox_enqueue_many(
+            [
+                OutboxMessage(
+                    channel="email", to="wu@example.com\n", key="m2",
+                    subject="Case A-1\r\nBcc: everyone@example.com", body="Body",
+                )
+            ]
+        )  # fmt: skip
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert subjects[0] == "Case A-1 Bcc: everyone@example.com"  # one header, no Bcc
+    assert "Safety alert: smoke from the cooker" in subjects[1]
+    assert all(m.bcc == [] and "\n" not in m.subject for m in mail.outbox)
+    assert mail.outbox[-1].message()["To"] == "wu@example.com"
+
+
+def test_a_message_stored_with_a_line_break_in_its_subject_is_delivered():
+    # (a row written before subjects were made safe at enqueue)
+    OutboxMessage.objects.create(
+        channel="email", to="a@example.com", subject="Case\r\nA-2", body="B", key="m3"
+    )
+    message = OutboxMessage.objects.get(key="m3")
+    assert services.outbox_deliver(message_id=message.pk) is True
+    assert mail.outbox[0].subject == "Case A-2"
