@@ -35,6 +35,7 @@ from customers.models import (
     Party,
     ProductModel,
 )
+from standards.parameters import ContactChannel
 
 
 def _search_ids(q: str) -> QuerySet:
@@ -322,3 +323,30 @@ def import_job_list(*, user: User) -> QuerySet[ImportJob]:
 def import_job_get(*, user: User, pk: int) -> ImportJob:
     """One import the user may see (404 otherwise)."""
     return get_object_or_404(import_job_list(user=user), pk=pk)
+
+
+def customer_address(*, customer: Customer, channel: str) -> str:
+    """The customer's address on `channel` ("email": their e-mail; "sms": their primary
+    mobile, else their first), "" when they have none."""
+    if channel == ContactChannel.EMAIL:
+        return customer.email
+    return (
+        customer.phones.filter(kind=CustomerPhone.Kind.MOBILE)
+        .order_by("-is_primary", "pk")
+        .values_list("number", flat=True)
+        .first()
+        or ""
+    )
+
+
+def message_route(*, customer: Customer) -> tuple[str, str] | None:
+    """Where a message to the customer goes: `("email", address)` or `("sms", mobile)`,
+    the customer's preferred channel first (SMS for a phone preference), then the other;
+    None when they cannot be written to (no address, or an anonymised archive)."""
+    order = [ContactChannel.EMAIL, ContactChannel.SMS]
+    if customer.preferred_channel != ContactChannel.EMAIL:
+        order.reverse()
+    for channel in order:
+        if address := customer_address(customer=customer, channel=channel):
+            return str(channel), address
+    return None

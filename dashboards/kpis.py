@@ -81,7 +81,7 @@ CATALOGUE: tuple[Kpi, ...] = (
     Kpi("omission_rate", "omission_rate", "controls", RATIO, "omissions", "contacts",
         _("(Contacts without a disposition + cases not acknowledged by their acknowledge "
           "due time + follow-ups ended unreachable or left open past their window) ÷ "
-          "contacts in the period."), drill="clock_missed:acknowledge"),
+          "contacts from customers in the period."), drill="clock_missed:acknowledge"),
     Kpi("dissatisfaction_rate", "dissatisfaction_rate", "controls", RATIO, "dissatisfied",
         "completed",
         _("Follow-ups of cases completed in the period with the result dissatisfied ÷ "

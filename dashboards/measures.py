@@ -694,9 +694,12 @@ def followup_work(scope: Scope, group: str | None = None) -> dict[str, Any]:
 
 
 def contacts(scope: Scope, group: str | None = None) -> dict[str, Any]:
-    """Contacts in the period, and those without a disposition (an omission). Contacts have
-    no model, channel or type of case: those filters leave them out."""
-    rows = Contact.objects.filter(at__gte=scope.start, at__lt=scope.end)
+    """Contacts from customers (inbound) in the period, and those without a disposition
+    (an omission); what staff told customers is not a contact to be dealt with. Contacts
+    have no model, channel or type of case: those filters leave them out."""
+    rows = Contact.objects.filter(
+        at__gte=scope.start, at__lt=scope.end, direction=Contact.Direction.INBOUND
+    )
     if scope.narrowed_to_cases:
         rows = rows.none()
     if scope.unit_ids is not None:

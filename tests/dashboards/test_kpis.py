@@ -456,8 +456,8 @@ def test_the_three_controls(zhang, agent_user, visitor):
         "target": None, "ceiling": 0.00001, "breached": True,
     }  # fmt: skip
     # (1 contact without disposition + 1 acknowledgement missed + 1 follow-up ended
-    # unreachable) ÷ 4 contacts → 0.75
-    assert triple(kpi["omission_rate"]) == (0.75, 3, 4)
+    # unreachable) ÷ (4 contacts logged + the 6 cases opened on the phone in March) → 0.3
+    assert triple(kpi["omission_rate"]) == (0.3, 3, 10)
     assert kpi["omission_rate"]["breached"] is True
     # dissatisfied 1 (score 2 ≤ 2) ÷ follow-ups completed 3 → 1/3
     assert triple(kpi["dissatisfaction_rate"]) == (0.3333333333, 1, 3)
@@ -1047,9 +1047,12 @@ def _leaf(kpi: dict, key: str) -> dict:
 
 
 def test_a_kpi_has_no_value_when_its_denominator_is_zero(zhang, agent_user):
-    # given only a P1 complaint opened 03-02 and never acknowledged (no contacts, no
-    # products, no follow-ups, no repairs…)
-    opened(agent_user, at(2026, 3, 2), zhang, priority="P1", type="complaint")
+    # given only a P1 complaint a dealer passed on 03-02, never acknowledged (no contacts:
+    # the customer did not call; no products, no follow-ups, no repairs…)
+    opened(
+        agent_user, at(2026, 3, 2), zhang, priority="P1", type="complaint",
+        source="dealer",
+    )  # fmt: skip
 
     kpi = march()
 
@@ -1141,8 +1144,10 @@ def spread(zhang, agent_user, north_agent, technician_user, org):
     - s5: li, now the workshop (handed over, accepted by liu), repair, hotline, M2, in
       time.
 
-    Four products in service (two of each model); contacts: li 2 (one without a
-    disposition), sun 1; visits by liu: s1 3 of 6 items done, s5 6 of 6."""
+    Four products in service (two of each model); contacts: li 2 logged (one without a
+    disposition) and the 3 cases li opened on the phone or at the counter (s1, s2, s5),
+    sun 1 logged and s4 (s3 came through the portal: no contact of staff); visits by
+    liu: s1 3 of 6 items done, s5 6 of 6."""
     li, sun, liu = agent_user, north_agent, technician_user
     m1 = product_model(actor=li, code="M1", category="tv")
     m2 = product_model(actor=li, code="M2", category="tv")
@@ -1203,38 +1208,38 @@ def test_scope_filters_narrow_every_kpi_as_documented(
         }
 
     # everything: acknowledged in time 4 of 5 (s3 never); complaints s2, s4 ÷ 4 products;
-    # omissions (1 contact without disposition + s3's acknowledgement) ÷ 3 contacts;
+    # omissions (1 contact without disposition + s3's acknowledgement) ÷ 7 contacts;
     # 1 handover decided (accepted: no bounce); visits 3 + 6 of 6 + 6 items
     assert figures() == {
         "acknowledge": (0.8, 4, 5), "complaints": (0.5, 2, 4),
-        "omission": (0.6666666667, 2, 3), "handover": (0.0, 0, 1),
+        "omission": (0.2857142857, 2, 7), "handover": (0.0, 0, 1),
         "conduct": (0.75, 9, 12),
     }  # fmt: skip
     # the branch's subtree (hotline, workshop): s1, s2 and s5 (now in the workshop);
-    # li's contacts (a member of the hotline); the handover the workshop received;
+    # li's 5 contacts (a member of the hotline); the handover the workshop received;
     # visits by the case's unit: s1, s5; products in service are everyone's
     assert figures(unit=org["br"].pk) == {
         "acknowledge": (1.0, 3, 3), "complaints": (0.25, 1, 4),
-        "omission": (0.5, 1, 2), "handover": (0.0, 0, 1),
+        "omission": (0.2, 1, 5), "handover": (0.0, 0, 1),
         "conduct": (0.75, 9, 12),
     }  # fmt: skip
     # the hotline alone: s5 has moved to the workshop, whose handover it was
     assert figures(unit=org["hot"].pk) == {
         "acknowledge": (1.0, 2, 2), "complaints": (0.25, 1, 4),
-        "omission": (0.5, 1, 2), "handover": (None, 0, 0),
+        "omission": (0.2, 1, 5), "handover": (None, 0, 0),
         "conduct": (0.5, 3, 6),
     }  # fmt: skip
-    # the north branch: s3 and s4; sun's contact; (s3's acknowledgement missed) ÷ 1
+    # the north branch: s3 and s4; sun's 2 contacts; (s3's acknowledgement missed) ÷ 2
     assert figures(unit=org["br2"].pk) == {
         "acknowledge": (0.5, 1, 2), "complaints": (0.25, 1, 4),
-        "omission": (1.0, 1, 1), "handover": (None, 0, 0),
+        "omission": (0.5, 1, 2), "handover": (None, 0, 0),
         "conduct": (None, 0, 0),
     }  # fmt: skip
     # li: the cases li first owned (s5 too, handled by liu); li's contacts; li decided
     # no handover and made no visit
     assert figures(user=agent_user.pk) == {
         "acknowledge": (1.0, 3, 3), "complaints": (0.25, 1, 4),
-        "omission": (0.5, 1, 2), "handover": (None, 0, 0),
+        "omission": (0.2, 1, 5), "handover": (None, 0, 0),
         "conduct": (None, 0, 0),
     }  # fmt: skip
     # liu: first owner of nothing; accepted the handover; made both visits
@@ -1298,7 +1303,7 @@ def test_a_supervisor_sees_only_the_units_below_them(
     assert response.status_code == 200
     kpi = response.json()
     assert triple(kpi["on_time_rate"]["acknowledge"]) == (1.0, 3, 3)
-    assert triple(kpi["omission_rate"]) == (0.5, 1, 2)
+    assert triple(kpi["omission_rate"]) == (0.2, 1, 5)
     # a unit of their own narrows further: the hotline's s1, s2
     hotline = kpi_api(api_client, unit=org["hot"].pk).json()
     assert triple(hotline["on_time_rate"]["acknowledge"]) == (1.0, 2, 2)
@@ -1626,3 +1631,22 @@ def test_reading_the_staff_pages_and_the_api_writes_nothing_the_stamp_follows(
     ):  # fmt: skip
         assert client.get(url).status_code == 200, url
         assert datastamp.current() == stamp, url
+
+
+def test_what_staff_told_customers_is_no_contact_of_the_omission_rate(
+    zhang, agent_user
+):
+    # given a case opened on the phone on 03-02 (a contact from the customer) and the
+    # customer told twice, once by phone and once by SMS (outbound contacts)
+    case = opened(agent_user, at(2026, 3, 2, 10), zhang)
+    fire(case, agent_user, A.ACKNOWLEDGE, at(2026, 3, 2, 10, 10))
+    with travel(at(2026, 3, 2, 11)):
+        case_services.ticket_inform_customer(
+            ticket=case, actor=agent_user, message="Coming Tuesday."
+        )
+        case_services.ticket_inform_customer(
+            ticket=case, actor=agent_user, message="Confirmed.", channel="sms"
+        )
+    assert Contact.objects.filter(customer=zhang).count() == 3
+    # then the omission rate divides by the one contact from the customer
+    assert triple(march()["omission_rate"]) == (0.0, 0, 1)

@@ -113,8 +113,9 @@ def world(*, clock, org, agent_user, visitor, capture) -> dict:
     """Four products in service; on Monday 2 March 2026 the agent opens a complaint, a
     P1 repair nobody acknowledges (its 30-minute acknowledge clock is missed) and a repair
     resolved at 11:00 whose follow-up, at 15:00, finds the customer dissatisfied (the
-    case is reopened); two answered contacts. Read at 16:00: complaint rate 1/4,
-    omission rate 1/2, dissatisfaction rate 1/1."""
+    case is reopened); two answered contacts, and the three cases opened on the phone are
+    contacts too. Read at 16:00: complaint rate 1/4, omission rate 1/5, dissatisfaction
+    rate 1/1."""
     model = product_model(actor=agent_user, code="WM-100", category="washing_machine")
     people, products = [], []
     for index in range(4):
@@ -298,7 +299,7 @@ def tile(html: str, key: str) -> str:
                 "dissatisfaction_rate": True,
             },
         ),
-        # 1/4 complaints over 20 %; 1/2 omissions under 60 %; 1/1 dissatisfied at 100 %.
+        # 1/4 complaints over 20 %; 1/5 omissions under 60 %; 1/1 dissatisfied at 100 %.
         (
             {"complaint_rate": 0.2, "omission_rate": 0.6, "dissatisfaction_rate": 1.0},
             {
@@ -321,7 +322,7 @@ def test_the_three_controls_are_red_over_the_ceiling_of_the_standard_in_force(
     ceilings,
     breached,
 ):
-    # given the standard's ceilings and, this month, complaints 1/4, omissions 1/2 and
+    # given the standard's ceilings and, this month, complaints 1/4, omissions 1/5 and
     # dissatisfied follow-ups 1/1
     make_standard(
         quality_user=quality_user, manager_user=manager_user, org=org, ceilings=ceilings
@@ -333,7 +334,7 @@ def test_the_three_controls_are_red_over_the_ceiling_of_the_standard_in_force(
     # then each tile is red over its ceiling and green otherwise
     texts = {
         "complaint_rate": ("25.00 %", "1 / 4"),
-        "omission_rate": ("50.00 %", "1 / 2"),
+        "omission_rate": ("20.00 %", "1 / 5"),
         "dissatisfaction_rate": ("100.00 %", "1 / 1"),
     }
     for key, over in breached.items():

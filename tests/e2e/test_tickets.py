@@ -27,24 +27,31 @@ def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
 
 
-def test_log_hand_over_accept_and_resolve_a_case(page: Page, live_server):
-    call_command("demo_data", verbosity=0)
-    base = live_server.url
-
-    sign_in(page, base, "agent")
+def open_repair_by_phone(page: Page, base: str, *, title: str, what: str) -> Ticket:
+    """As the signed-in agent: find the demo customer by phone, open a repair of their
+    first product; the agent is its first owner."""
     page.goto(f"{base}/tickets/new/")
     page.get_by_label("Find the customer").fill("138 0013 8000")
     page.get_by_role("button", name="Find").click()
     page.get_by_test_id("customer-matches").get_by_role("link", name="Choose").click()
     page.get_by_label("Product").select_option(index=1)
     page.get_by_label("Type").select_option("repair")
-    page.get_by_label("Title").fill("Fridge warm since Monday")
-    page.get_by_label("What happened").fill(
-        "Since yesterday the fridge is warm inside."
-    )
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("What happened").fill(what)
     page.get_by_role("button", name="Open case").click()
     expect(page.get_by_text("you are its first owner")).to_be_visible()
-    ticket = Ticket.objects.get(title="Fridge warm since Monday")
+    return Ticket.objects.get(title=title)
+
+
+def test_log_hand_over_accept_and_resolve_a_case(page: Page, live_server):
+    call_command("demo_data", verbosity=0)
+    base = live_server.url
+
+    sign_in(page, base, "agent")
+    ticket = open_repair_by_phone(
+        page, base, title="Fridge warm since Monday",
+        what="Since yesterday the fridge is warm inside.",
+    )  # fmt: skip
     assert ticket.first_owner.username == "agent"
     assert ticket.standard_version is not None
 

@@ -14,7 +14,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from aftersales.exceptions import ActionForbidden, DomainError, StaleObject
-from aftersales.models import Notification, OutboxMessage
+from aftersales.models import Membership, Notification, OutboxMessage
+from customers.models import Contact
 from standards import services as standard_services
 from standards.workflow import VersionStatus
 from tests.aftersales.factories import UnitFactory, UserFactory
@@ -1117,3 +1118,97 @@ def test_a_pending_handover_of_a_cancelled_case_cannot_be_accepted(
     ticket.refresh_from_db()
     assert ticket.handler == agent_user
     assert ticket.unit == unit_tree["hot"]
+
+
+# --- Who is told (issue #13: staff notifications that matter) ---------------------------------
+
+
+def test_the_person_a_case_is_handed_to_is_told_at_once(
+    zhang, agent_user, technician_user, unit_tree
+):
+    colleague = UserFactory(roles=["technician"], units=[unit_tree["ws"]])
+    ticket = open_ticket(actor=agent_user, customer=zhang)
+    services.handover_request(
+        ticket=ticket, actor=agent_user, to_user=technician_user, reason="Diagnosis"
+    )
+    told = Notification.objects.filter(kind="handover_requested")
+    assert [(n.recipient, n.body) for n in told] == [(technician_user, "Diagnosis")]
+    assert (
+        told[0].title == f"{ticket.number} is handed over to you: accept or reject it"
+    )
+    assert told[0].url == ticket.get_absolute_url()
+    assert not Notification.objects.filter(recipient=colleague).exists()
+
+
+def test_a_case_handed_to_a_unit_tells_its_members_but_not_the_sender(
+    zhang, agent_user, technician_user, unit_tree
+):
+    colleague = UserFactory(roles=["technician"], units=[unit_tree["ws"]])
+    gone = UserFactory(roles=["technician"], units=[unit_tree["ws"]], is_active=False)
+    # the sender is a member of the workshop too
+    Membership.objects.create(user=agent_user, unit=unit_tree["ws"])
+    ticket = open_ticket(actor=agent_user, customer=zhang)
+    services.handover_request(
+        ticket=ticket, actor=agent_user, to_unit=unit_tree["ws"], reason="Diagnosis"
+    )
+    told = set(
+        Notification.objects.filter(kind="handover_requested").values_list(
+            "recipient", flat=True
+        )
+    )
+    assert told == {technician_user.pk, colleague.pk}
+    assert gone.pk not in told
+    assert agent_user.pk not in told
+
+
+@pytest.mark.parametrize(
+    ("action", "title"),
+    [
+        (A.CANCEL, "{} was cancelled"),
+        (A.MARK_DUPLICATE, "{} was marked as a duplicate"),
+    ],
+)
+def test_a_cancel_or_duplicate_tells_the_first_owner(
+    zhang, agent_user, supervisor_user, action, title
+):
+    ticket = open_ticket(actor=agent_user, customer=zhang)
+    act(ticket, supervisor_user, action, note="Same as T1.")
+    told = Notification.objects.get(kind="ticket_ended")
+    assert told.recipient == agent_user
+    assert told.title == title.format(ticket.number)
+    assert told.body == "Same as T1."
+
+
+def test_the_first_owner_ending_their_own_case_is_not_told(zhang, agent_user):
+    ticket = open_ticket(actor=agent_user, customer=zhang)
+    act(ticket, agent_user, A.CANCEL, note="Withdrawn.")
+    assert not Notification.objects.filter(kind="ticket_ended").exists()
+
+
+# --- Every contact on record (issue #13) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "channel"),
+    [("hotline", "phone"), ("counter", "counter"), ("email", "email")],
+)
+def test_a_case_opened_with_the_customer_is_their_contact_on_record(
+    zhang, agent_user, source, channel
+):
+    ticket = open_ticket(actor=agent_user, customer=zhang, source=source)
+    contact = Contact.objects.get(customer=zhang)
+    assert (contact.channel, contact.direction, contact.disposition) == (
+        channel, "inbound", "ticket_created",
+    )  # fmt: skip
+    assert (contact.reference, contact.received_by, contact.summary) == (
+        ticket.number, agent_user, ticket.title,
+    )  # fmt: skip
+    assert contact.at == ticket.created_at
+
+
+@pytest.mark.parametrize("source", ["dealer", "regulator", "odr"])
+def test_a_case_from_a_third_party_is_no_contact_of_the_customer(
+    zhang, agent_user, source
+):
+    open_ticket(actor=agent_user, customer=zhang, source=source)
+    assert not Contact.objects.filter(customer=zhang).exists()

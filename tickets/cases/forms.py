@@ -64,8 +64,18 @@ class HandoverForm(BootstrapFormMixin, forms.Form):
 
 
 class InformForm(BootstrapFormMixin, forms.Form):
-    """What the customer was told."""
+    """What the customer was told, and how: after a call (recorded), or sent now by SMS
+    or e-mail."""
 
+    channel = forms.ChoiceField(
+        label=_("How"),
+        choices=[
+            ("call", _("I called the customer")),
+            ("sms", _("Send it by SMS")),
+            ("email", _("Send it by e-mail")),
+        ],
+        initial="call",
+    )
     message = forms.CharField(
         label=_("What the customer was told"), widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -20,14 +20,17 @@ from aftersales import permissions
 from aftersales.exceptions import DomainError, StaleObject
 from aftersales.models import Unit, User
 from aftersales.roles import Role
-from aftersales.services import notify
+from aftersales.services import NotificationDraft, notify, notify_many
 from aftersales.workflow import run_guards
-from customers.models import Customer, OwnedProduct
+from customers import selectors as archive_selectors
+from customers import services as archive_services
+from customers.models import Contact, Customer, OwnedProduct
 from standards import calendar as business_calendar
 from standards import selectors as standard_selectors
 from standards import sla
-from standards.parameters import get_path
+from standards.parameters import Channel, get_path
 from tickets import entitlement, signals, workflow
+from tickets.cases import messages
 from tickets.events import ticket_event_record
 from tickets.models import CLOCK_DONE_FIELDS, Handover, Ticket, TicketEvent
 from tickets.ownership.services import queue_assign
@@ -72,6 +75,23 @@ def _due_times(ticket: Ticket, start: datetime) -> dict[str, datetime | None]:
     )
 
 
+# The sources where the customer is in contact with the person who opens the case: the
+# case is also a contact on record (domain §5, "record every contact"). The portal records
+# its own (portal.services); dealers, regulators and ODR platforms are not the customer.
+# How staff tell the customer (ticket_inform_customer): a call, recorded; or a text
+# sent by SMS or e-mail. The value: the channel of the contact on record.
+INFORM_CHANNELS = {
+    "call": Contact.Channel.PHONE,
+    "sms": Contact.Channel.SMS,
+    "email": Contact.Channel.EMAIL,
+}
+CONTACT_OF_SOURCE = {
+    Channel.HOTLINE: Contact.Channel.PHONE,
+    Channel.COUNTER: Contact.Channel.COUNTER,
+    Channel.EMAIL: Contact.Channel.EMAIL,
+}
+
+
 @transaction.atomic
 def ticket_open(
     *,
@@ -90,7 +110,10 @@ def ticket_open(
 ) -> Ticket:
     """Register a case. The person who receives it is its first owner (首问负责) and first
     handler; the service-standard version in force is pinned and the SLA clocks are
-    computed once. A safety incident raises the priority to P1 and alerts the managers."""
+    computed once. Opened by phone, at the counter or from an e-mail, the case is also
+    the customer's contact on record (disposition: case created); the customer is told
+    it was received (tickets.cases.messages). A safety incident raises the priority to P1
+    and alerts the managers."""
     _require_staff(actor)
     if product is not None and product.customer_id != customer.pk:
         raise ValidationError(
@@ -154,6 +177,17 @@ def ticket_open(
         },
         public=True,
     )
+    if source in CONTACT_OF_SOURCE:
+        archive_services.contact_log(
+            actor=actor,
+            customer=customer,
+            channel=CONTACT_OF_SOURCE[source],
+            summary=title,
+            disposition=Contact.Disposition.TICKET_CREATED,
+            at=now,
+            reference=ticket.number,
+        )
+    messages.customer_tell_received(ticket=ticket)
     if safety_incident:
         for manager in User.objects.filter(is_active=True, groups__name=Role.MANAGER):
             notify(
@@ -340,6 +374,20 @@ def ticket_transition(
         in {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REOPENED},
         at=now,
     )
+    ended = {
+        TicketAction.CANCEL: _("%(number)s was cancelled"),
+        TicketAction.MARK_DUPLICATE: _("%(number)s was marked as a duplicate"),
+    }
+    if action in ended and ticket.first_owner_id != getattr(actor, "pk", None):
+        notify(
+            recipient=ticket.first_owner,
+            kind="ticket_ended",
+            key=f"ended:{ticket.pk}",
+            title=ended[action],
+            title_params={"number": ticket.number},
+            body=note,
+            url=ticket.get_absolute_url(),
+        )
     if action == TicketAction.REOPEN:
         notify(
             recipient=ticket.first_owner,
@@ -383,12 +431,30 @@ def ticket_set_resolution(
 
 
 @transaction.atomic
-def ticket_inform_customer(*, ticket: Ticket, actor: User, message: str) -> Ticket:
-    """Record that the customer was told (the first contact, and the result before
-    resolving); the message is on the customer-visible timeline."""
+def ticket_inform_customer(
+    *, ticket: Ticket, actor: User, message: str, channel: str = "call"
+) -> Ticket:
+    """Tell the customer (the first contact, and the result before resolving): after a
+    call it is recorded; by SMS or e-mail the text is also sent (with the case number and
+    the tracking link), which needs an address on that channel and the customer's consent
+    to service contact. Either way it is on the customer-visible timeline and in the
+    customer's contact log (outbound)."""
     _require_staff(actor)
     if not message.strip():
         raise ValidationError({"message": [_("Say what the customer was told.")]})
+    if channel not in INFORM_CHANNELS:
+        raise ValidationError({"channel": [_("Choose a call, an SMS or an e-mail.")]})
+    customer = ticket.customer
+    if channel != "call":
+        if not customer.consent_service:
+            raise ValidationError(
+                {"channel": [_("The customer does not consent to service messages: "
+                               "call them instead.")]}
+            )  # fmt: skip
+        if not archive_selectors.customer_address(customer=customer, channel=channel):
+            raise ValidationError(
+                {"channel": [_("The customer has no address on this channel.")]}
+            )
     now = timezone.now()
     fields = {"customer_informed_at": now}
     if ticket.first_contact_at is None:
@@ -396,13 +462,30 @@ def ticket_inform_customer(*, ticket: Ticket, actor: User, message: str) -> Tick
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
     for name, value in fields.items():
         setattr(ticket, name, value)
-    ticket_event_record(
+    event = ticket_event_record(
         ticket,
         TicketEvent.Type.CUSTOMER_INFORMED,
         actor,
-        data={"message": message},
+        data={"message": message, "channel": channel},
         public=True,
     )
+    archive_services.contact_log(
+        actor=actor,
+        customer=customer,
+        channel=INFORM_CHANNELS[channel],
+        summary=message,
+        disposition=Contact.Disposition.LINKED,
+        direction=Contact.Direction.OUTBOUND,
+        at=now,
+        reference=ticket.number,
+    )
+    if channel != "call":
+        messages.customer_send_text(
+            ticket=ticket,
+            channel=channel,
+            text=message,
+            key=f"customer:told:{event.pk}",
+        )
     return ticket
 
 
@@ -518,8 +601,29 @@ def _handover_request(
               "to_user": to_user.pk if to_user else None, "reason": reason,
               "commitment": commitment},
     )  # fmt: skip
-    if to_user is None:  # the unit's queue may name the receiving member
-        queue_assign(handover=handover)
+    if to_user is not None:
+        receivers = [to_user]
+    elif queue_assign(handover=handover) is None:  # the unit's queue may name one
+        receivers = list(
+            User.objects.filter(memberships__unit_id=to_unit.pk, is_active=True)
+            .exclude(pk=actor.pk)
+            .order_by("pk")
+        )
+    else:
+        receivers = []  # (the queue told the member it named)
+    notify_many(
+        NotificationDraft(
+            recipient=person,
+            kind="handover_requested",
+            key=f"handover:{handover.pk}:{person.pk}",
+            title=_("%(number)s is handed over to you: accept or reject it"),
+            title_params={"number": ticket.number},
+            body=reason,
+            url=ticket.get_absolute_url(),
+        )
+        for person in receivers
+        if person.is_active and person.pk != actor.pk
+    )
     return handover
 
 

@@ -316,14 +316,24 @@ def handover_decide(request, pk: int):
 @staff_required
 @require_POST
 def ticket_inform(request, number: str):
-    """Record what the customer was told."""
+    """Record what the customer was told (and send it, by SMS or e-mail)."""
     ticket = selectors.ticket_get(user=request.user, number=number)
     form = InformForm(request.POST)
     if form.is_valid():
-        services.ticket_inform_customer(
-            ticket=ticket, actor=request.user, **form.cleaned_data
-        )
-        messages.success(request, _("Recorded: the customer was informed."))
+        try:
+            services.ticket_inform_customer(
+                ticket=ticket, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            sent = form.cleaned_data["channel"] != "call"
+            messages.success(
+                request,
+                _("Sent to the customer and recorded.")
+                if sent
+                else _("Recorded: the customer was informed."),
+            )
     else:
         form_errors_message(request, form)
     return redirect(ticket)

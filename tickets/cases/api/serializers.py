@@ -87,6 +87,11 @@ class PauseInputSerializer(serializers.Serializer):
 
 class InformInputSerializer(serializers.Serializer):
     message = serializers.CharField()
+    channel = serializers.ChoiceField(
+        choices=["call", "sms", "email"],
+        default="call",
+        help_text="call: recorded after a call; sms, email: the message is sent.",
+    )
 
 
 class ResolveInputSerializer(serializers.Serializer):

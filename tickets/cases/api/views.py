@@ -139,6 +139,7 @@ class TicketViewSet(
             ticket=self.get_object(),
             actor=request.user,
             message=data.validated_data["message"],
+            channel=data.validated_data["channel"],
         )
         return self._done(ticket)
 
