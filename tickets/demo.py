@@ -27,6 +27,7 @@ from tickets.cases import services as case_services
 from tickets.cases import sweep as case_sweep
 from tickets.models import (
     Attachment,
+    CannedReply,
     Compensation,
     Handover,
     OwnershipTransfer,
@@ -39,6 +40,7 @@ from tickets.ownership import services as ownership_services
 from tickets.recourse import services as recourse_services
 from tickets.repairs import services as repair_services
 from tickets.repairs.selectors import conduct_checklist
+from tickets.replies import services as reply_services
 from tickets.workflow import TicketAction
 
 CASES = 240
@@ -620,6 +622,42 @@ def _queues(cast: _Cast) -> None:
         )  # fmt: skip
 
 
+DEMO_REPLIES = [
+    (
+        "en",
+        "Visit booked",
+        "Dear {customer_name}, a technician will visit you for case {case_number}. We "
+        "will call you 30 minutes before arriving.",
+    ),
+    (
+        "en",
+        "Waiting for parts",
+        "Dear {customer_name}, the part for case {case_number} is on its way; we expect "
+        "to finish by {due_time}.",
+    ),
+    (
+        "zh-hans",
+        "已预约上门",
+        "{customer_name}您好，服务单 {case_number} 已安排技术人员上门，到达前 30 分钟我们"
+        "会致电您。",
+    ),
+    (
+        "zh-hans",
+        "等待配件",
+        "{customer_name}您好，服务单 {case_number} 所需配件正在配送中，预计 {due_time} "
+        "前完成维修。",
+    ),
+]
+
+
+def _replies(cast: _Cast) -> None:
+    """Saved replies every team may use, in English and Chinese (by the manager)."""
+    for language, title, body in DEMO_REPLIES:
+        reply_services.reply_save(
+            actor=cast.manager, title=title, body=body, language=language, unit=None
+        )
+
+
 # Each part runs once: skipped when rows of its kind exist (a second run adds nothing).
 PARTS = [
     ("attachments", Attachment, _attachments),
@@ -627,6 +665,7 @@ PARTS = [
     ("compensations and recourse claims", Compensation, _recourse),
     ("ownership transfer", OwnershipTransfer, _ownership),
     ("unit queue", UnitQueue, _queues),
+    ("saved replies", CannedReply, _replies),
 ]
 
 

@@ -6,6 +6,7 @@ from tickets.cases import urls as case_urls
 from tickets.ownership import urls as ownership_urls
 from tickets.recourse import urls as recourse_urls
 from tickets.repairs import urls as repair_urls
+from tickets.replies import urls as reply_urls
 
 app_name = "tickets"
 urlpatterns = [
@@ -14,5 +15,6 @@ urlpatterns = [
     *recourse_urls.urlpatterns,
     *attachment_urls.urlpatterns,
     *ownership_urls.urlpatterns,
+    *reply_urls.urlpatterns,
     *case_urls.case_patterns,
 ]

@@ -8,6 +8,7 @@ from aftersales.models import Unit, User
 from customers.models import OwnedProduct
 from standards.parameters import CaseType, Channel, Priority
 from tickets.models import Liability
+from tickets.replies.forms import CannedChoiceMixin
 
 
 class TicketForm(BootstrapFormMixin, forms.Form):
@@ -63,7 +64,7 @@ class HandoverForm(BootstrapFormMixin, forms.Form):
     )  # fmt: skip
 
 
-class InformForm(BootstrapFormMixin, forms.Form):
+class InformForm(CannedChoiceMixin, BootstrapFormMixin, forms.Form):
     """What the customer was told, and how: after a call (recorded), or sent now by SMS
     or e-mail."""
 
@@ -80,6 +81,11 @@ class InformForm(BootstrapFormMixin, forms.Form):
         label=_("What the customer was told"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_canned_choice(user)
+        self.apply_bootstrap()
+
 
 class ResolveForm(BootstrapFormMixin, forms.Form):
     """Cause, liability and resolution."""
@@ -91,8 +97,14 @@ class ResolveForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class CommentForm(BootstrapFormMixin, forms.Form):
+class CommentForm(CannedChoiceMixin, BootstrapFormMixin, forms.Form):
     """An internal note or a reply the customer sees."""
 
+    message_field = "body"
     body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
     public = forms.BooleanField(label=_("The customer sees this"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_canned_choice(user)
+        self.apply_bootstrap()

@@ -37,6 +37,7 @@ from tickets.models import Handover, Ticket
 from tickets.ownership import views as ownership_views
 from tickets.recourse import views as recourse_views
 from tickets.repairs import views as repair_views
+from tickets.replies.forms import message_with_reply
 
 QUEUE_SORTS = {
     "-created": ("-created_at", "-pk"),
@@ -136,7 +137,7 @@ class CaseForm(NamedTuple):
     partial: str  # the fragment, in the case page's template
     title: str  # the page's title when opened without JavaScript
     offered: Callable[[Ticket, User], bool]  # whether the page offers it
-    context: Callable[[Ticket], dict]  # the unbound form
+    context: Callable[[Ticket, User], dict]  # the unbound form
 
 
 def _while_open(ticket: Ticket, user: User) -> bool:
@@ -154,19 +155,19 @@ CASE_FORMS = {
         "tickets/ticket_detail.html#handover-form",
         gettext_lazy("Hand over"),
         _while_open,
-        lambda ticket: {"handover_form": HandoverForm()},
+        lambda ticket, user: {"handover_form": HandoverForm()},
     ),
     "inform": CaseForm(
         "tickets/ticket_detail.html#inform-form",
         gettext_lazy("Tell the customer"),
         _while_open,
-        lambda ticket: {"inform_form": InformForm()},
+        lambda ticket, user: {"inform_form": InformForm(user=user)},
     ),
     "resolve": CaseForm(
         "tickets/ticket_detail.html#resolve-form",
         gettext_lazy("Resolve"),
         _to_resolvers,
-        lambda ticket: {
+        lambda ticket, user: {
             "resolve_form": ResolveForm(
                 initial={"liability": ticket.liability or "none"}
             )
@@ -176,7 +177,7 @@ CASE_FORMS = {
         "tickets/ticket_detail.html#comment-form",
         gettext_lazy("Add note"),
         lambda ticket, user: True,
-        lambda ticket: {"comment_form": CommentForm()},
+        lambda ticket, user: {"comment_form": CommentForm(user=user)},
     ),
 }
 
@@ -194,7 +195,11 @@ def ticket_form_view(request, number: str, form: str):
     if not case_form.offered(ticket, request.user):
         raise Http404
     return action_form_response(
-        request, ticket, case_form.partial, case_form.title, case_form.context(ticket)
+        request,
+        ticket,
+        case_form.partial,
+        case_form.title,
+        case_form.context(ticket, request.user),
     )
 
 
@@ -318,11 +323,15 @@ def handover_decide(request, pk: int):
 def ticket_inform(request, number: str):
     """Record what the customer was told (and send it, by SMS or e-mail)."""
     ticket = selectors.ticket_get(user=request.user, number=number)
-    form = InformForm(request.POST)
+    form = InformForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             services.ticket_inform_customer(
-                ticket=ticket, actor=request.user, **form.cleaned_data
+                ticket=ticket,
+                actor=request.user,
+                **message_with_reply(
+                    form.cleaned_data, message_field="message", ticket=ticket
+                ),
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -366,9 +375,15 @@ def ticket_resolve(request, number: str):
 def ticket_comment(request, number: str):
     """Add an internal note or a customer-visible reply."""
     ticket = selectors.ticket_get(user=request.user, number=number)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, user=request.user)
     if form.is_valid():
-        services.ticket_comment(ticket=ticket, actor=request.user, **form.cleaned_data)
+        services.ticket_comment(
+            ticket=ticket,
+            actor=request.user,
+            **message_with_reply(
+                form.cleaned_data, message_field="body", ticket=ticket
+            ),
+        )
     else:
         form_errors_message(request, form)
     return redirect(ticket)

@@ -1,0 +1,1 @@
+"""Canned replies: saved texts with placeholders, shared per team (issue #13)."""
