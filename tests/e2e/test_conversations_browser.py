@@ -1,7 +1,7 @@
 """Browser (issue #13): an agent opens a case on the phone for a customer with an address
 and consent; the customer's "case received" message with the tracking link is in the
-outbox; the agent tells the customer by SMS from the case page and adds an internal
-note; the tracking link shows the customer exactly the texts meant for them."""
+outbox; the agent tells the customer by SMS with a saved reply from the case page and
+adds an internal note; the tracking link shows the customer exactly the texts meant for them."""
 
 import re
 
@@ -38,18 +38,20 @@ def test_the_customer_hears_from_us_and_sees_only_what_is_meant_for_them(
     contact = Contact.objects.get(reference=ticket.number, direction="inbound")
     assert contact.disposition == "ticket_created"
 
-    # the agent tells the customer by SMS and adds an internal note
+    # the agent tells the customer by SMS with a saved reply, then adds an internal note
     page.get_by_role("link", name="Record what the customer was told").click()
     inform = page.get_by_test_id("inform-form")
+    inform.get_by_label("Saved reply").select_option(label="Visit booked (English)")
     inform.get_by_label("How").select_option("sms")
-    inform.get_by_label("What the customer was told").fill(
-        "A technician comes on Tuesday between 9 and 12."
-    )
     inform.get_by_role("button", name="Record", exact=True).click()
     expect(page.get_by_text("Sent to the customer and recorded.")).to_be_visible()
     told = OutboxMessage.objects.get(key__startswith="customer:told:")
     assert told.channel == "sms"
-    assert told.body.startswith("A technician comes on Tuesday between 9 and 12.")
+    text = (
+        f"Dear {ticket.customer.name}, a technician will visit you for case "
+        f"{ticket.number}. We will call you 30 minutes before arriving."
+    )
+    assert told.body.startswith(text)
     page.get_by_role("link", name="Add note").click()
     page.get_by_test_id("comment-form").locator("[name=body]").fill(
         "Customer sounded annoyed; check the E3 history."
@@ -60,8 +62,6 @@ def test_the_customer_hears_from_us_and_sees_only_what_is_meant_for_them(
 
     # the customer opens the tracking link from the message
     page.goto(f"{base}{link}")
-    expect(
-        page.get_by_text("A technician comes on Tuesday between 9 and 12.")
-    ).to_be_visible()
+    expect(page.get_by_text(text)).to_be_visible()
     expect(page.get_by_text("Message from our service team")).to_be_visible()
     assert "check the E3 history" not in page.content()
