@@ -237,3 +237,87 @@ def test_the_api_sends_by_email_and_answers_400_without_an_address(
     wrong = api_client.post(url, {"message": "Hi", "channel": "fax"}, format="json")
     assert wrong.status_code == 400
     assert "channel" in wrong.json()
+
+
+# --- Resolved, a public reply, reopened -------------------------------------------------------
+
+
+def test_the_customer_is_told_the_resolution_and_that_a_follow_up_call_comes(
+    standard, agent_user
+):
+    wang = customer(
+        actor=agent_user, name="Wang Fang", email="wang@example.com",
+        preferred_channel="email",
+    )  # fmt: skip
+    ticket = open_ticket(actor=agent_user, customer=wang)
+    case_services.ticket_transition(
+        ticket=ticket, action="acknowledge", actor=agent_user
+    )
+    case_services.ticket_inform_customer(
+        ticket=ticket, actor=agent_user, message="Fixed today."
+    )
+    case_services.ticket_resolve(
+        ticket=ticket, actor=agent_user, cause_code="bearing",
+        liability="producer_defect", resolution="Drum bearing replaced.",
+    )  # fmt: skip
+    [message] = OutboxMessage.objects.filter(key=f"customer:resolved:0:{ticket.pk}")
+    assert message.subject == f"Your case {ticket.number} is resolved"
+    assert message.body.startswith(
+        f"Your case {ticket.number} is resolved. Drum bearing replaced. We will call you "
+        "soon to ask how we did. Details: http"
+    )
+
+
+def test_a_public_reply_is_sent_and_an_internal_note_is_not(standard, agent_user):
+    li = customer(actor=agent_user, name="Li Lei", phones=["13800138002"])
+    ticket = open_ticket(actor=agent_user, customer=li)
+    note = case_services.ticket_comment(
+        ticket=ticket, actor=agent_user, body="Grumpy on the phone."
+    )
+    reply = case_services.ticket_comment(
+        ticket=ticket, actor=agent_user, body="The part ships tomorrow.", public=True
+    )
+    assert not OutboxMessage.objects.filter(key=f"customer:reply:{note.pk}:{ticket.pk}")
+    [sent] = OutboxMessage.objects.filter(key=f"customer:reply:{reply.pk}:{ticket.pk}")
+    assert sent.channel == "sms"
+    assert (
+        f"A reply on your case {ticket.number}: The part ships tomorrow." in sent.body
+    )
+    assert "Grumpy" not in sent.body
+
+
+def test_a_reopened_case_tells_the_customer_once_per_reopening(
+    standard, agent_user, supervisor_user
+):
+    li = customer(actor=agent_user, name="Li Lei", phones=["13800138002"])
+    ticket = open_ticket(actor=agent_user, customer=li)
+    case_services.ticket_transition(
+        ticket=ticket, action="acknowledge", actor=agent_user
+    )
+    case_services.ticket_inform_customer(
+        ticket=ticket, actor=agent_user, message="Done."
+    )
+    ticket = case_services.ticket_resolve(
+        ticket=ticket, actor=agent_user, cause_code="bearing", liability="none"
+    )
+    ticket = case_services.ticket_transition(
+        ticket=ticket, action="reopen", actor=supervisor_user, note="Still noisy."
+    )
+    [told] = OutboxMessage.objects.filter(key=f"customer:reopened:1:{ticket.pk}")
+    assert f"Your case {ticket.number} is open again" in told.body
+    # resolved again: told again (a new round); the reopening is not told twice
+    case_services.ticket_transition(ticket=ticket, action="start", actor=agent_user)
+    case_services.ticket_inform_customer(ticket=ticket, actor=agent_user, message="Ok.")
+    case_services.ticket_resolve(
+        ticket=ticket, actor=agent_user, cause_code="bearing", liability="none"
+    )
+    keys = set(
+        OutboxMessage.objects.filter(key__startswith="customer:").values_list(
+            "key", flat=True
+        )
+    )
+    assert {
+        f"customer:resolved:0:{ticket.pk}",
+        f"customer:resolved:1:{ticket.pk}",
+    } <= keys
+    assert len([k for k in keys if k.startswith("customer:reopened:")]) == 1

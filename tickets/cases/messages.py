@@ -97,3 +97,52 @@ def customer_send_text(
             "url": _tracking_url(ticket),
         }
     return _send(channel, address, subject, f"{text}\n\n{footer}", key=key)
+
+
+def customer_tell_resolved(
+    *, ticket: Ticket, awaiting_follow_up: bool
+) -> OutboxMessage | None:
+    """ "Resolved": the resolution in the words staff wrote for it, and that a follow-up
+    call is coming when the standard covers the case; once per round (a reopened case
+    resolved again is told again)."""
+    with translation.override(customer_language(ticket)):
+        parts = [
+            _("Your case %(number)s is resolved.") % {"number": ticket.number},
+            ticket.resolution.strip(),
+        ]
+        if awaiting_follow_up:
+            parts.append(_("We will call you soon to ask how we did."))
+        parts.append(_("Details: %(url)s") % {"url": _tracking_url(ticket)})
+        subject = _("Your case %(number)s is resolved") % {"number": ticket.number}
+    return _tell(
+        ticket=ticket,
+        step=f"resolved:{ticket.reopen_count}",
+        subject=subject,
+        body=" ".join(part for part in parts if part),
+    )
+
+
+def customer_tell_reopened(*, ticket: Ticket) -> OutboxMessage | None:
+    """ "Reopened": the case is being worked on again; once per reopening."""
+    with translation.override(customer_language(ticket)):
+        body = _(
+            "Your case %(number)s is open again and back with its first owner; we will "
+            "get back to you. Follow it here: %(url)s"
+        ) % {"number": ticket.number, "url": _tracking_url(ticket)}
+        subject = _("Your case %(number)s is open again") % {"number": ticket.number}
+    return _tell(
+        ticket=ticket,
+        step=f"reopened:{ticket.reopen_count}",
+        subject=subject,
+        body=body,
+    )
+
+
+def customer_tell_reply(*, ticket: Ticket, event_id: int, text: str):
+    """A public reply from staff on the case; once per reply."""
+    with translation.override(customer_language(ticket)):
+        body = _(
+            "A reply on your case %(number)s: %(text)s Answer it here: %(url)s"
+        ) % {"number": ticket.number, "text": text, "url": _tracking_url(ticket)}
+        subject = _("A reply on your case %(number)s") % {"number": ticket.number}
+    return _tell(ticket=ticket, step=f"reply:{event_id}", subject=subject, body=body)

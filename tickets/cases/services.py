@@ -389,6 +389,7 @@ def ticket_transition(
             url=ticket.get_absolute_url(),
         )
     if action == TicketAction.REOPEN:
+        messages.customer_tell_reopened(ticket=ticket)
         notify(
             recipient=ticket.first_owner,
             kind="ticket_reopened",
@@ -493,13 +494,17 @@ def ticket_inform_customer(
 def ticket_comment(
     *, ticket: Ticket, actor: User, body: str, public: bool = False
 ) -> TicketEvent:
-    """An internal note, or a reply the customer sees (`public`)."""
+    """An internal note, or a reply the customer sees (`public`), which is also sent
+    to the customer (tickets.cases.messages)."""
     _require_staff(actor)
     if not body.strip():
         raise ValidationError({"body": [_("Write something.")]})
-    return ticket_event_record(
+    event = ticket_event_record(
         ticket, TicketEvent.Type.COMMENT, actor, data={"body": body}, public=public
     )
+    if public:
+        messages.customer_tell_reply(ticket=ticket, event_id=event.pk, text=body)
+    return event
 
 
 # --- Handovers --------------------------------------------------------------------------------
@@ -750,6 +755,7 @@ def ticket_resolve(
         ticket = ticket_transition(
             ticket=ticket, action=TicketAction.AWAIT_FOLLOW_UP, actor=None
         )
+    messages.customer_tell_resolved(ticket=ticket, awaiting_follow_up=bool(coverage))
     ticket_id = ticket.pk
     transaction.on_commit(
         lambda: signals.ticket_resolved.send(
