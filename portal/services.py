@@ -15,7 +15,6 @@ import secrets
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -70,13 +69,6 @@ def _tries_cache_key(key: str) -> str:
 
 def _now() -> float:
     return timezone.now().timestamp()
-
-
-def _link(ticket: Ticket) -> str:
-    """The absolute tracking link of a case for a message (settings.AFTERSALES_BASE_URL)."""
-    return case_selectors.portal_tracking_url(
-        ticket=ticket, site_url=settings.AFTERSALES_BASE_URL
-    )
 
 
 # --- One-time codes --------------------------------------------------------------------------
@@ -352,7 +344,7 @@ def portal_complaint_submit(
 
 
 def _send_tracking_link(*, ticket: Ticket, channel: str, contact: str) -> None:
-    url = _link(ticket)
+    url = case_selectors.tracking_link(ticket=ticket)
     body = gettext(
         "We received your request %(number)s. Follow it and reply here: %(url)s "
         "(this link is valid for %(days)s days; keep it private)."
@@ -423,7 +415,10 @@ def portal_links_send(*, channel: str, contact: str) -> int:
     tickets = portal_selectors.tickets_for_contact(channel=channel, value=contact)
     if not tickets:
         return 0
-    lines = [f"{ticket.number}: {_link(ticket)}" for ticket in tickets]
+    lines = [
+        f"{ticket.number}: {case_selectors.tracking_link(ticket=ticket)}"
+        for ticket in tickets
+    ]
     body = gettext(
         "Your requests (each link is valid for %(days)s days; keep them private):"
     ) % {"days": case_selectors.tracking_days()}

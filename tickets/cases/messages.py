@@ -35,12 +35,6 @@ def _send(channel: str, address: str, subject: str, body: str, *, key: str):
     )
 
 
-def _tracking_url(ticket: Ticket) -> str:
-    return case_selectors.portal_tracking_url(
-        ticket=ticket, site_url=settings.AFTERSALES_BASE_URL
-    )
-
-
 def _tell(
     *, ticket: Ticket, step: str, subject: str, body: str
 ) -> OutboxMessage | None:
@@ -75,7 +69,7 @@ def customer_tell_received(*, ticket: Ticket) -> OutboxMessage | None:
             "number": ticket.number,
             "title": ticket.title,
             "next": next_step,
-            "url": _tracking_url(ticket),
+            "url": case_selectors.tracking_link(ticket=ticket),
         }
         subject = _("Your case %(number)s was received") % {"number": ticket.number}
     return _tell(ticket=ticket, step="received", subject=subject, body=body)
@@ -94,7 +88,7 @@ def customer_send_text(
         subject = _("About your case %(number)s") % {"number": ticket.number}
         footer = _("Case %(number)s: %(url)s") % {
             "number": ticket.number,
-            "url": _tracking_url(ticket),
+            "url": case_selectors.tracking_link(ticket=ticket),
         }
     return _send(channel, address, subject, f"{text}\n\n{footer}", key=key)
 
@@ -112,7 +106,9 @@ def customer_tell_resolved(
         ]
         if awaiting_follow_up:
             parts.append(_("We will call you soon to ask how we did."))
-        parts.append(_("Details: %(url)s") % {"url": _tracking_url(ticket)})
+        parts.append(
+            _("Details: %(url)s") % {"url": case_selectors.tracking_link(ticket=ticket)}
+        )
         subject = _("Your case %(number)s is resolved") % {"number": ticket.number}
     return _tell(
         ticket=ticket,
@@ -128,7 +124,10 @@ def customer_tell_reopened(*, ticket: Ticket) -> OutboxMessage | None:
         body = _(
             "Your case %(number)s is open again and back with its first owner; we will "
             "get back to you. Follow it here: %(url)s"
-        ) % {"number": ticket.number, "url": _tracking_url(ticket)}
+        ) % {
+            "number": ticket.number,
+            "url": case_selectors.tracking_link(ticket=ticket),
+        }
         subject = _("Your case %(number)s is open again") % {"number": ticket.number}
     return _tell(
         ticket=ticket,
@@ -143,6 +142,10 @@ def customer_tell_reply(*, ticket: Ticket, event_id: int, text: str):
     with translation.override(customer_language(ticket)):
         body = _(
             "A reply on your case %(number)s: %(text)s Answer it here: %(url)s"
-        ) % {"number": ticket.number, "text": text, "url": _tracking_url(ticket)}
+        ) % {
+            "number": ticket.number,
+            "text": text,
+            "url": case_selectors.tracking_link(ticket=ticket),
+        }
         subject = _("A reply on your case %(number)s") % {"number": ticket.number}
     return _tell(ticket=ticket, step=f"reply:{event_id}", subject=subject, body=body)

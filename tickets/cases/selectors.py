@@ -243,6 +243,12 @@ def portal_tracking_url(*, ticket: Ticket, site_url: str = "") -> str:
     return f"{site_url.rstrip('/')}{path}"
 
 
+def tracking_link(*, ticket: Ticket) -> str:
+    """The tracking link for a message to the customer: absolute on the site's address
+    (settings.AFTERSALES_BASE_URL)."""
+    return portal_tracking_url(ticket=ticket, site_url=settings.AFTERSALES_BASE_URL)
+
+
 def ticket_get_by_token(*, token: str) -> Ticket:
     """The case a tracking token names. A tampered or unknown token is a 404; a genuine
     but expired one raises TrackingLinkExpired."""
