@@ -52,6 +52,12 @@ NAVIGATION = [
     ),
     ("standards:standard-list", _("Standards"), "journal-check", permissions.STAFF),
     (
+        "tickets:notice-list",
+        _("Customer messages"),
+        "envelope-paper",
+        permissions.QUESTIONNAIRE_EDITORS,
+    ),
+    (
         "dashboard",
         _("Dashboard"),
         "speedometer2",

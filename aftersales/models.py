@@ -221,6 +221,18 @@ class OutboxMessage(models.Model):
         default=False,
         help_text=_("The body (e.g. a one-time code) is erased once it is sent."),
     )
+    not_before = models.DateTimeField(
+        _("not before"),
+        null=True,
+        blank=True,
+        help_text=_("Held until then (the customer's quiet hours)."),
+    )
+    thread = models.CharField(
+        _("thread"),
+        max_length=50,
+        blank=True,
+        help_text=_("The case number: the e-mails of one case form one thread."),
+    )
 
     class Meta:
         verbose_name = _("outbox message")

@@ -184,6 +184,12 @@ def can_edit_questionnaires(user) -> bool:
     return _holds(user, QUESTIONNAIRE_EDITORS)
 
 
+def can_edit_customer_messages(user) -> bool:
+    """Quality managers and administrators edit the texts customers are sent at each
+    step of their case."""
+    return _holds(user, QUESTIONNAIRE_EDITORS)
+
+
 def can_review_quality(user) -> bool:
     """Quality managers, managers and administrators verify improvement actions and answer
     quality notices for every unit."""

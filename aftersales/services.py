@@ -451,9 +451,13 @@ def outbox_enqueue(
     key: str,
     subject: str = "",
     secret: bool = False,
+    not_before: datetime | None = None,
+    thread: str = "",
 ) -> OutboxMessage:
-    """Record an outgoing message (once per `key`) and deliver it after commit. A
-    `secret` body (a one-time code) is erased from the row once it is sent."""
+    """Record an outgoing message (once per `key`) and deliver it after commit, or,
+    with `not_before` in the future (quiet hours), by the outbox sweep from then on. A
+    `secret` body (a one-time code) is erased from the row once it is sent; the e-mails
+    of one `thread` (a case number) carry the same References header."""
     message, created = OutboxMessage.objects.get_or_create(
         key=key,
         defaults={
@@ -462,9 +466,11 @@ def outbox_enqueue(
             "subject": header_value(subject),
             "body": body,
             "secret": secret,
+            "not_before": not_before,
+            "thread": thread,
         },
     )
-    if created:
+    if created and (not_before is None or not_before <= timezone.now()):
         enqueue_on_commit(OUTBOX_DELIVER_TASK, message.pk)
     return message
 
@@ -504,26 +510,25 @@ def outbox_deliver_many(*, message_ids: Iterable[int]) -> int:
 ERASED_BODY = "(erased after sending)"
 
 
-def outbox_deliver(*, message_id: int) -> bool:
+def outbox_deliver(*, message_id: int, now: datetime | None = None) -> bool:
     """Send one outbox message if it is still unsent; stamp `sent_at` once.
 
     Returns True when this call sent it. A failure is recorded on the row and re-raised for
     the task's retry policy; the outbox sweep re-drives anything left unsent.
     """
-    claimed = OutboxMessage.objects.filter(
-        pk=message_id, sent_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS
-    ).update(attempts=F("attempts") + 1)
+    claimed = (
+        OutboxMessage.objects.filter(
+            pk=message_id, sent_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS
+        )
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now or timezone.now()))
+        .update(attempts=F("attempts") + 1)
+    )
     if not claimed:
         return False
     message = OutboxMessage.objects.get(pk=message_id)
     try:
         if message.channel == OutboxMessage.Channel.EMAIL:
-            # (header_value again: rows stored before it was applied at enqueue)
-            EmailMessage(
-                subject=header_value(message.subject),
-                body=message.body,
-                to=[header_value(message.to, limit=254)],
-            ).send()
+            outbox_email(message).send()
         else:
             send_sms(to=header_value(message.to, limit=254), body=message.body)
     except Exception as exc:
@@ -537,21 +542,60 @@ def outbox_deliver(*, message_id: int) -> bool:
     )
 
 
+def _mail_domain() -> str:
+    """The domain of the sender's address: the right side of our Message-IDs."""
+    sender = header_value(settings.DEFAULT_FROM_EMAIL, limit=254)
+    return sender.rpartition("@")[2].strip("<> ") or "aftersales.invalid"
+
+
+def thread_message_id(thread: str) -> str:
+    """The Message-ID a case's thread hangs from: every e-mail about the case refers to
+    it, and a customer's answer names it in In-Reply-To or References."""
+    return f"<case.{thread}@{_mail_domain()}>"
+
+
+def outbox_email(message: OutboxMessage) -> EmailMessage:
+    """The e-mail of an outbox row: its own Message-ID (the same on every attempt) and,
+    for a case's thread, In-Reply-To and References to the thread's root and the case
+    number in X-Aftersales-Case. Subject and address pass `header_value` again (rows
+    stored before it was applied at enqueue)."""
+    headers = {"Message-ID": f"<outbox.{message.pk}@{_mail_domain()}>"}
+    if message.thread:
+        root = thread_message_id(message.thread)
+        headers |= {
+            "In-Reply-To": root,
+            "References": root,
+            "X-Aftersales-Case": header_value(message.thread, limit=50),
+        }
+    return EmailMessage(
+        subject=header_value(message.subject),
+        body=message.body,
+        to=[header_value(message.to, limit=254)],
+        headers=headers,
+    )
+
+
 def outbox_sweep(*, now: datetime) -> int:
     """Re-drive unsent outbox messages older than a minute (lost broker messages, failures).
 
-    Set-based: only rows with `sent_at IS NULL` and attempts left are touched. Recorded as a
-    job run; returns the number of messages sent.
+    Set-based: only rows with `sent_at IS NULL` and attempts left are touched; a message
+    held for quiet hours is sent once its time has come. Recorded as a job run; returns
+    the number of messages sent.
     """
     with job_run("outbox_sweep") as run:
         pending = OutboxMessage.objects.filter(
             sent_at__isnull=True,
             attempts__lt=OUTBOX_MAX_ATTEMPTS,
-            created_at__lt=now - timedelta(minutes=1),
+        )
+        # (held messages are due at their time; the others a minute after they were
+        # written, when their own task has had its chance)
+        pending = pending.filter(
+            Q(not_before__isnull=True, created_at__lt=now - timedelta(minutes=1))
+            | Q(not_before__lte=now)
         ).values_list("pk", flat=True)
         for message_id in list(pending[:500]):
             try:
-                run.items += int(outbox_deliver(message_id=message_id))
+                run.items += int(outbox_deliver(message_id=message_id, now=now))
             except Exception as exc:  # one bad address must not stop the sweep
                 run.errors += 1
                 logger.warning("Outbox message %s failed: %s", message_id, exc)

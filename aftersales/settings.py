@@ -308,6 +308,15 @@ def _email_settings(url: str) -> dict:
 
 
 globals().update(_email_settings(os.environ.get("EMAIL_URL", "outbox://")))
+
+# The service mailbox (portal/inbound.py): imaps://user:password@host:993/INBOX, read by
+# the beat job `mailbox-poll`; empty: no mailbox. MAILBOX_CA_FILE: a PEM file of the
+# authorities that sign the server's certificate (default: the system's).
+MAILBOX_URL = os.environ.get("MAILBOX_URL", "")
+MAILBOX_CA_FILE = os.environ.get("MAILBOX_CA_FILE", "")
+# The type of a case opened from an e-mail (the text does not say; complaints are the
+# most common and the strictest clocks).
+AFTERSALES_MAIL_CASE_TYPE = os.environ.get("AFTERSALES_MAIL_CASE_TYPE", "complaint")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Aftersales <service@localhost>"
 )
@@ -398,6 +407,11 @@ CELERY_BEAT_SCHEDULE = {
     "recourse-sweep": {
         "task": "tickets.tasks.recourse_sweep_task",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "mailbox-poll": {"task": "portal.tasks.mailbox_poll_task", "schedule": 120.0},
+    "visit-reminder-sweep": {
+        "task": "tickets.tasks.visit_reminder_sweep_task",
+        "schedule": crontab(hour=10, minute=0),
     },
     "import-sweep": {"task": "customers.tasks.import_sweep_task", "schedule": 300.0},
     "followup-sweep": {

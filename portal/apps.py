@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
-    """Customer-facing pages (no models of its own)."""
+    """Customer-facing pages and the inbound mailbox."""
 
     name = "portal"
     verbose_name = _("Customer portal")

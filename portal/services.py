@@ -141,8 +141,8 @@ def portal_code_verify(*, contact: str, code: str) -> None:
 # --- Filing a complaint ----------------------------------------------------------------------
 
 
-def _intake_owner() -> User:
-    """The staff member who becomes the first owner of a portal case: the least-loaded
+def intake_owner() -> User:
+    """The staff member who becomes the first owner of a portal (or e-mail) case: the least-loaded
     active member of the intake unit (the unit queue's pick)."""
     unit = portal_selectors.intake_unit()
     if unit is None:
@@ -290,7 +290,7 @@ def portal_complaint_submit(
         serial=serial,
         purchase_date=purchase_date,
     )
-    owner = _intake_owner()
+    owner = intake_owner()
     first_line = description.strip().splitlines()[0]
     ticket = ticket_open(
         actor=owner,
@@ -362,10 +362,17 @@ def _send_tracking_link(*, ticket: Ticket, channel: str, contact: str) -> None:
 
 
 @transaction.atomic
-def portal_reply(*, actor: User | None, ticket: Ticket, body: str) -> TicketEvent:
-    """A message from the customer on the case (tracking page or their case page): a public
-    comment marked as from the customer; the first owner and the handler are notified and
-    the contact is logged. `actor` is the signed-in customer (None: by tracking link)."""
+def portal_reply(
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    body: str,
+    channel: str = Contact.Channel.PORTAL,
+) -> TicketEvent:
+    """A message from the customer on the case (tracking page, their case page, or an
+    e-mail answer: `channel`): a public comment marked as from the customer; the first
+    owner and the handler are notified and the contact is logged. `actor` is the
+    signed-in customer (None: by tracking link or e-mail)."""
     if actor is not None and (
         actor.is_staff_member or ticket.customer.user_id != actor.pk
     ):
@@ -397,7 +404,7 @@ def portal_reply(*, actor: User | None, ticket: Ticket, body: str) -> TicketEven
     archive_services.contact_log(
         actor=None,
         customer=ticket.customer,
-        channel=Contact.Channel.PORTAL,
+        channel=channel,
         summary=Truncator(text).chars(300),
         disposition=Contact.Disposition.LINKED,
         reference=ticket.number,

@@ -37,3 +37,9 @@ def legal_clock_sweep_task() -> int:
 def recourse_sweep_task() -> int:
     """Draft missing claims, remind on due responses, warn of limitation (daily)."""
     return recourse_services.recourse_sweep(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def visit_reminder_sweep_task() -> int:
+    """Remind customers of tomorrow's visits (daily)."""
+    return repair_services.visit_reminder_sweep(now=timezone.now())

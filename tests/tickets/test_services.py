@@ -1196,7 +1196,7 @@ def test_a_case_opened_with_the_customer_is_their_contact_on_record(
     zhang, agent_user, source, channel
 ):
     ticket = open_ticket(actor=agent_user, customer=zhang, source=source)
-    contact = Contact.objects.get(customer=zhang)
+    contact = Contact.objects.get(customer=zhang, direction="inbound")
     assert (contact.channel, contact.direction, contact.disposition) == (
         channel, "inbound", "ticket_created",
     )  # fmt: skip
@@ -1211,4 +1211,4 @@ def test_a_case_from_a_third_party_is_no_contact_of_the_customer(
     zhang, agent_user, source
 ):
     open_ticket(actor=agent_user, customer=zhang, source=source)
-    assert not Contact.objects.filter(customer=zhang).exists()
+    assert not Contact.objects.filter(customer=zhang, direction="inbound").exists()

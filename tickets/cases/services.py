@@ -365,7 +365,7 @@ def ticket_transition(
         fields.update({f"{clock}_steps_done": False for clock in sla.CLOCKS})
     old = _set_status(ticket, target, **fields)
     ticket.refresh_from_db()
-    ticket_event_record(
+    event = ticket_event_record(
         ticket,
         TicketEvent.Type.STATUS_CHANGED,
         actor,
@@ -388,6 +388,12 @@ def ticket_transition(
             body=note,
             url=ticket.get_absolute_url(),
         )
+    if action == TicketAction.RESOLVE:
+        messages.customer_tell_resolved(
+            ticket=ticket, awaiting_follow_up=_followed_up(ticket)
+        )
+    if action == TicketAction.PAUSE_PARTS:
+        messages.customer_tell_parts(ticket=ticket, event_id=event.pk)
     if action == TicketAction.REOPEN:
         messages.customer_tell_reopened(ticket=ticket)
         notify(
@@ -671,6 +677,9 @@ def handover_accept(*, handover: Handover, actor: User) -> Handover:
     )
     if ticket.status in {TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED}:
         ticket_transition(ticket=ticket, action=TicketAction.START, actor=actor)
+    workshop = Unit.Kind.REPAIR_WORKSHOP
+    if handover.to_unit.kind == workshop and handover.from_unit.kind != workshop:
+        messages.customer_tell_workshop(handover=handover)
     notify(
         recipient=ticket.first_owner,
         kind="handover_accepted",
@@ -728,6 +737,17 @@ def _supervisors(unit_id: int) -> set[User]:
     return set(permissions.supervisors_of(unit_ids=[unit_id]))
 
 
+def _followed_up(ticket: Ticket) -> bool:
+    """Whether the pinned standard follows up cases of this type (default: yes)."""
+    return bool(
+        get_path(
+            ticket.standard_version.parameters if ticket.standard_version else {},
+            f"followup.coverage.{ticket.type}",
+            1,
+        )
+    )
+
+
 @transaction.atomic
 def ticket_resolve(
     *,
@@ -746,16 +766,11 @@ def ticket_resolve(
     )  # fmt: skip
     ticket.refresh_from_db()
     ticket = ticket_transition(ticket=ticket, action=TicketAction.RESOLVE, actor=actor)
-    coverage = get_path(
-        ticket.standard_version.parameters if ticket.standard_version else {},
-        f"followup.coverage.{ticket.type}",
-        1,
-    )
+    coverage = _followed_up(ticket)
     if coverage:
         ticket = ticket_transition(
             ticket=ticket, action=TicketAction.AWAIT_FOLLOW_UP, actor=None
         )
-    messages.customer_tell_resolved(ticket=ticket, awaiting_follow_up=bool(coverage))
     ticket_id = ticket.pk
     transaction.on_commit(
         lambda: signals.ticket_resolved.send(

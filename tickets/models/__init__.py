@@ -12,12 +12,13 @@ from tickets.models.cases import (
 from tickets.models.ownership import OwnershipTransfer, UnitQueue
 from tickets.models.recourse import Compensation, CompensationKind, RecourseClaim
 from tickets.models.repairs import FieldVisit, Offer, Repair
-from tickets.models.replies import CannedReply
+from tickets.models.replies import CannedReply, MessageTemplate
 
 __all__ = [
     "Attachment",
     "CLOCK_DONE_FIELDS",
     "CannedReply",
+    "MessageTemplate",
     "Compensation",
     "CompensationKind",
     "FieldVisit",

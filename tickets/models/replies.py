@@ -44,3 +44,38 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_language_display()})"
+
+
+class MessageTemplate(models.Model):
+    """The quality manager's text of one customer message (an event such as "case
+    received") in one language, replacing the built-in text; placeholders as listed for
+    the event (tickets/replies/notices.py)."""
+
+    event = models.CharField(_("message"), max_length=30)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES
+    )
+    subject = models.CharField(_("e-mail subject"), max_length=200)
+    body = models.TextField(_("text"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer message template")
+        verbose_name_plural = _("customer message templates")
+        ordering = ["event", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "language"], name="message_template_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.language})"

@@ -13,7 +13,7 @@ engine").
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +47,7 @@ from customers.models import ValidityEvent
 from standards import selectors as standard_selectors
 from standards.models import StandardVersion
 from tickets import entitlement, workflow
+from tickets.cases import messages
 from tickets.cases.services import (
     _require_staff,
     _supervisors,
@@ -70,6 +71,7 @@ __all__ = [
     "repair_finish",
     "repair_record",
     "visit_complete",
+    "visit_reminder_sweep",
     "visit_schedule",
 ]
 
@@ -424,6 +426,7 @@ def visit_schedule(
             "appointment_end": appointment_end.isoformat() if appointment_end else None,
         },
     )
+    messages.customer_tell_visit_booked(visit=visit)
     if technician.pk != actor.pk:
         notify(
             recipient=technician,
@@ -439,6 +442,28 @@ def visit_schedule(
             url=ticket.get_absolute_url(),
         )
     return visit
+
+
+def visit_reminder_sweep(*, now: datetime) -> int:
+    """Daily: remind the customer of each visit booked for tomorrow on an earlier day
+    (a visit booked today was just told) whose case is open and that has not started;
+    once per visit (the outbox key), held past quiet hours. Recorded as a job run;
+    returns the number of reminders written."""
+    today = timezone.localdate(now)
+    tomorrow_starts = timezone.make_aware(
+        datetime.combine(today + timedelta(days=1), time.min)
+    )
+    with job_run("visit_reminder_sweep") as run:
+        visits = FieldVisit.objects.filter(
+            appointment_start__gte=tomorrow_starts,
+            appointment_start__lt=tomorrow_starts + timedelta(days=1),
+            created_at__lt=tomorrow_starts - timedelta(days=1),
+            arrived_at__isnull=True,
+            ticket__status__in=workflow.OPEN_STATES,
+        ).select_related("ticket__customer__user", "ticket__standard_version")
+        for visit in visits.iterator(chunk_size=200):
+            run.items += messages.customer_tell_visit_reminder(visit=visit) is not None
+    return run.items
 
 
 def _checklist_errors(checklist: Any, items: list[str]) -> list:

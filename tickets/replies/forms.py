@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.forms import BootstrapFormMixin
 from aftersales.models import Unit
+from aftersales.placeholders import braced
 from tickets.models import CannedReply
 from tickets.replies import selectors
-from tickets.replies.services import PLACEHOLDERS, braced, reply_render
+from tickets.replies.services import PLACEHOLDERS, reply_render
 
 
 class ReplyForm(BootstrapFormMixin, forms.Form):
@@ -72,3 +73,21 @@ def message_with_reply(cleaned: dict, *, message_field: str, ticket) -> dict:
     if reply is not None and not (data.get(message_field) or "").strip():
         data[message_field] = reply_render(reply=reply, ticket=ticket)
     return data
+
+
+class NoticeForm(BootstrapFormMixin, forms.Form):
+    """The subject and text of one customer message in one language."""
+
+    subject = forms.CharField(label=_("E-mail subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("SMS carry the text only."),
+    )
+
+    def __init__(self, *args, placeholders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = _(
+            "Placeholders: %(names)s. SMS carry the text only."
+        ) % {"names": braced(placeholders)}
+        self.apply_bootstrap()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,17 +9,11 @@ from django.utils.translation import gettext as _
 
 from aftersales import permissions
 from aftersales.models import Unit, User
+from aftersales.placeholders import fill, placeholder_error
 from tickets.models import CannedReply, Ticket
 
-# The placeholders a reply may hold: plain names in braces, nothing else (no format
-# specs, attributes or indexes that could fail when a message is written).
+# The placeholders a reply may hold (aftersales.placeholders: plain names in braces).
 PLACEHOLDERS = ("customer_name", "case_number", "due_time")
-_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
-
-
-def braced(names) -> str:
-    """Names as the placeholders they are written as: "{a}, {b}"."""
-    return ", ".join("{" + name + "}" for name in names)
 
 
 def reply_may_manage(*, actor: User, unit: Unit | None) -> bool:
@@ -37,20 +29,8 @@ def reply_may_manage(*, actor: User, unit: Unit | None) -> bool:
 def reply_check(body: str) -> None:
     """A ValidationError naming what is wrong when `body` holds a brace that is not one
     of the placeholders."""
-    rest = _PLACEHOLDER.sub("", body)
-    if "{" in rest or "}" in rest:
-        unknown = sorted(set(re.findall(r"\{([^{}]*)\}", rest)))
-        names = braced(PLACEHOLDERS)
-        if unknown:
-            message = _("Unknown placeholder %(found)s: use %(names)s.") % {
-                "found": braced(unknown),
-                "names": names,
-            }
-        else:
-            message = _("Braces are only for the placeholders %(names)s.") % {
-                "names": names
-            }
-        raise ValidationError({"body": [message]})
+    if error := placeholder_error(body, PLACEHOLDERS):
+        raise ValidationError({"body": [error]})
 
 
 @transaction.atomic
@@ -92,4 +72,4 @@ def reply_render(*, reply: CannedReply, ticket: Ticket) -> str:
         "case_number": ticket.number,
         "due_time": due,
     }
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], reply.body)
+    return fill(reply.body, values)

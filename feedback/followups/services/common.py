@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 from aftersales import permissions
 from aftersales.models import Unit, User
 from aftersales.services import notify
-from feedback.followups import questionnaires, selectors
+from feedback.followups import selectors
 from feedback.models import FollowUp
+from standards import quiet
 from standards.models import StandardVersion
 from standards.parameters import (
     DEFAULT_SERVICE_PARAMETERS,
@@ -74,7 +75,7 @@ def policy_for(
 
 def _quiet_spans(followup: FollowUp) -> list:
     customer = followup.customer
-    return questionnaires.quiet_spans(
+    return quiet.quiet_spans(
         followup.policy.get("quiet_hours"),
         (customer.quiet_hours_start, customer.quiet_hours_end),
     )
@@ -83,14 +84,12 @@ def _quiet_spans(followup: FollowUp) -> list:
 def outside_quiet_hours(followup: FollowUp, moment: datetime) -> datetime:
     """`moment`, moved past the standard's and the customer's quiet hours."""
     local = timezone.localtime(moment)
-    return questionnaires.next_outside_quiet_hours(local, _quiet_spans(followup))
+    return quiet.next_outside_quiet_hours(local, _quiet_spans(followup))
 
 
 def followup_in_quiet_hours(followup: FollowUp, *, now: datetime) -> bool:
     """Whether `now` is inside the standard's or the customer's quiet hours."""
-    return questionnaires.in_quiet_hours(
-        timezone.localtime(now), _quiet_spans(followup)
-    )
+    return quiet.in_quiet_hours(timezone.localtime(now), _quiet_spans(followup))
 
 
 def channel_for(followup: FollowUp, attempt_number: int) -> str:

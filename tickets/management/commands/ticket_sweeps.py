@@ -1,5 +1,6 @@
 """Run the ticket sweeps once (twins of the beat entries `sla-sweep`, `handover-sweep`,
-`orphan-sweep`, `legal-clock-sweep`, `recourse-sweep`; each idempotent)."""
+`orphan-sweep`, `legal-clock-sweep`, `recourse-sweep`,
+`visit-reminder-sweep`; each idempotent)."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -15,6 +16,7 @@ SWEEPS = {
     "orphans": (ownership_services.orphan_sweep, "case(s)"),
     "legal": (repair_services.legal_clock_sweep, "case(s)"),
     "recourse": (recourse_services.recourse_sweep, "claim(s)"),
+    "visit-reminders": (repair_services.visit_reminder_sweep, "reminder(s)"),
 }
 
 
@@ -22,7 +24,8 @@ class Command(BaseCommand):
     help = (
         "Warn, breach and escalate SLA clocks; expire handovers not accepted in time; "
         "raise cases of inactive first owners; watch legal windows and repair limits; "
-        "draft, remind and watch the limitation of recourse claims."
+        "draft, remind and watch the limitation of recourse claims; remind customers of "
+        "tomorrow's visits."
     )
 
     def add_arguments(self, parser):
