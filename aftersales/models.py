@@ -104,6 +104,13 @@ class User(AbstractUser):
         default="zh-hans",
         help_text=_("Language of notifications and e-mails sent to this person."),
     )
+    notification_email = models.JSONField(
+        _("e-mail copies of notifications"),
+        default=dict,
+        blank=True,
+        help_text=_("Per kind of notification: whether an e-mail copy is sent too "
+                    "(kinds not named follow the default of their kind)."),
+    )  # fmt: skip
     units = models.ManyToManyField(
         Unit,
         through="Membership",

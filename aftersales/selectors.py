@@ -46,6 +46,13 @@ def notification_list(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
 
 
+def notification_unread(*, user: User, limit: int = 5) -> list[Notification]:
+    """The user's newest unread notifications."""
+    return list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True)[:limit]
+    )
+
+
 def notification_unread_count(*, user: User) -> int:
     """How many notifications the user has not read."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

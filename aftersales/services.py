@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -31,6 +32,7 @@ from aftersales.models import (
     Unit,
     User,
 )
+from aftersales.notification_kinds import KINDS, email_wanted
 from aftersales.outbox import header_value, send_sms
 from aftersales.roles import ROLE_PERMISSIONS, Role
 
@@ -99,7 +101,9 @@ def job_run(name: str) -> Iterator[JobRun]:
 # --- Bulk writes, once per key ----------------------------------------------------------------
 
 
-def bulk_insert_once(objs: Sequence[models.Model], *, unique: str = "key") -> list:
+def bulk_insert_once(
+    objs: Sequence[models.Model], *, unique: str = "key", update: Sequence[str] = ()
+) -> list:
     """Insert the unsaved rows `objs` (one model) in one statement and return those this
     call inserted, with their primary keys set; a row whose `unique` column already holds
     its value (written earlier, or by a concurrent transaction that commits) is skipped.
@@ -108,6 +112,10 @@ def bulk_insert_once(objs: Sequence[models.Model], *, unique: str = "key") -> li
     as one JSON parameter (no limit on the number of rows per statement, on SQLite too),
     and only the winners of a race come back, so a sweep notifies exactly once even with
     two sweeps at once. Rows are inserted in the given order. PostgreSQL and SQLite 3.35+.
+
+    With `update` (field names), a row whose `unique` value exists updates those columns
+    instead (`ON CONFLICT ... DO UPDATE`); every row then comes back. The rows must
+    carry distinct `unique` values then.
     """
     if not objs:
         return []
@@ -148,7 +156,15 @@ def bulk_insert_once(objs: Sequence[models.Model], *, unique: str = "key") -> li
     columns = ", ".join(qn(field.column) for field in fields)
     table, key, pk_column = qn(meta.db_table), qn(key_field.column), qn(meta.pk.column)
     sql = f"INSERT INTO {table} ({columns}) SELECT {selected} FROM {source} "  # noqa: S608
-    sql += f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk_column}, {key}"
+    if update:
+        assignments = ", ".join(
+            f"{qn(column)} = excluded.{qn(column)}"
+            for column in (meta.get_field(name).column for name in update)
+        )
+        sql += f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+    else:
+        sql += f"ON CONFLICT ({key}) DO NOTHING "
+    sql += f"RETURNING {pk_column}, {key}"
     with connection.cursor() as cursor:
         cursor.execute(sql, [json.dumps(rows, cls=DjangoJSONEncoder)])
         inserted = {value: pk for pk, value in cursor.fetchall()}
@@ -277,7 +293,7 @@ def notify(
             "url": url,
         },
     )
-    if created and email and recipient.email:
+    if created and email_wanted(recipient, kind, email) and recipient.email:
         subject, message = _notification_email(recipient, title_text, body_text, url)
         outbox_enqueue(
             channel=OutboxMessage.Channel.EMAIL,
@@ -302,6 +318,9 @@ class NotificationDraft:
     body_params: dict | None = None
     url: str = ""
     email: bool = False
+    # One notification per group key (e.g. a case's SLA alerts to one person): a later
+    # draft of the group updates it (text, kind, time) and makes it unread again.
+    group: str = ""
 
 
 class _Translated(dict):
@@ -326,8 +345,10 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
     """`notify` for many people at once, with the same rules: each text rendered in its
     recipient's language, at most one notification per key (a key already used, or used
     twice here, is skipped), an e-mail copy where asked and the recipient has an address.
-    A fixed number of statements whatever the number of drafts (the sweeps' alerts);
-    returns the notifications created."""
+    A draft with a `group` updates its group's one notification instead (the last
+    draft of a group wins; each draft's e-mail copy still goes once, keyed by the
+    draft). A fixed number of statements whatever the number of drafts (the sweeps'
+    alerts); returns the notifications created (the groups' are not among them)."""
     drafts = list({draft.key: draft for draft in reversed(list(drafts))}.values())[::-1]
     by_language: dict[str, list[NotificationDraft]] = {}
     for draft in drafts:
@@ -341,26 +362,44 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
                     _render(draft.title, draft.title_params, as_text),
                     _render(draft.body, draft.body_params, as_text),
                 )
+
+    def row(draft: NotificationDraft, key: str) -> Notification:
+        return Notification(
+            recipient=draft.recipient,
+            kind=draft.kind,
+            title=texts[draft.key][0][:200],
+            body=texts[draft.key][1],
+            url=draft.url,
+            key=key,
+        )
+
     created = bulk_insert_once(
-        [
-            Notification(
-                recipient=draft.recipient,
-                kind=draft.kind,
-                title=texts[draft.key][0][:200],
-                body=texts[draft.key][1],
-                url=draft.url,
-                key=draft.key,
-            )
-            for draft in drafts
-        ]
+        [row(draft, draft.key) for draft in drafts if not draft.group]
     )
+    grouped = {draft.group: draft for draft in drafts if draft.group}
+    if grouped:
+        # (sorted: two sweeps at once take the rows' locks in the same order)
+        bulk_insert_once(
+            [row(grouped[group], group) for group in sorted(grouped)],
+            update=["kind", "title", "body", "url", "created_at", "read_at"],
+        )
     wanted = {
-        draft.key: draft for draft in drafts if draft.email and draft.recipient.email
+        draft.key: draft
+        for draft in drafts
+        if draft.recipient.email
+        and email_wanted(draft.recipient, draft.kind, draft.email)
     }
+    mailed = [
+        (notification.key, f"notification:{notification.pk}")
+        for notification in created
+    ]
+    mailed += [
+        (draft.key, f"notification:{draft.key}") for draft in drafts if draft.group
+    ]
     messages: list[OutboxMessage] = []
     memo: dict = {}
-    for notification in created:
-        draft = wanted.get(notification.key)
+    for draft_key, message_key in mailed:
+        draft = wanted.get(draft_key)
         if draft is None:
             continue
         subject, message = _notification_email(
@@ -372,7 +411,7 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
                 to=draft.recipient.email,
                 subject=subject[:200],
                 body=message,
-                key=f"notification:{notification.pk}",
+                key=message_key,
             )
         )
     outbox_enqueue_many(messages)
@@ -431,6 +470,22 @@ def _notification_email_rendered(
         )
         subject = f"[{_('Aftersales')}] {title_text}"
     return subject, message
+
+
+def notification_email_set(*, user: User, kinds: Iterable[str]) -> dict[str, bool]:
+    """Keep the person's choice of the kinds of notification that come by e-mail too:
+    every listed kind is on, every other kind of the list off. ValidationError for a
+    kind that does not exist."""
+    chosen = set(kinds)
+    unknown = chosen - set(KINDS)
+    if unknown:
+        raise ValidationError(
+            {"email": [_("Unknown kind of notification: %(kinds)s.")
+                       % {"kinds": ", ".join(sorted(unknown))}]}
+        )  # fmt: skip
+    user.notification_email = {kind: kind in chosen for kind in KINDS}
+    user.save(update_fields=["notification_email"])
+    return user.notification_email
 
 
 @transaction.atomic

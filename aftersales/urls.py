@@ -25,6 +25,12 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/bell/", views.notification_bell, name="notification-bell"),
+    path(
+        "notifications/settings/",
+        views.notification_settings,
+        name="notification-settings",
+    ),
     path(
         "notifications/read/",
         views.notification_mark_read,

@@ -3,12 +3,14 @@
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
-from aftersales import health, permissions, selectors, services
+from aftersales import health, notification_kinds, permissions, selectors, services
 from aftersales.forms import LoginForm, MarkReadForm
 from standards import selectors as standards_selectors
+from tickets.cases import selectors as case_selectors
 
 
 @require_GET
@@ -92,6 +95,41 @@ def notification_list(request):
     if request.htmx and not request.htmx.boosted:
         template += "#notification-table"
     return render(request, template, {"page": page})
+
+
+@login_required
+def notification_bell(request):
+    """The bell's menu (an htmx fragment): what needs me now (staff: the queue's
+    awaiting, overdue and due-today counts), my newest unread notifications, mark all
+    read."""
+    user = request.user
+    context = {
+        "unread": selectors.notification_unread(user=user),
+        "unread_count": selectors.notification_unread_count(user=user),
+    }
+    if user.is_staff_member:
+        context["needs"] = case_selectors.needs_me_now(user=user, now=timezone.now())
+    return render(request, "aftersales/_bell.html", context)
+
+
+@login_required
+def notification_settings(request):
+    """Which kinds of notification come by e-mail too (each person's own choice)."""
+    if request.method == "POST":
+        try:
+            services.notification_email_set(
+                user=request.user, kinds=request.POST.getlist("email")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your choice is saved."))
+            return redirect("notification-settings")
+    choices = notification_kinds.email_choices(request.user)
+    areas: dict = {}
+    for choice in choices:
+        areas.setdefault(str(choice["area"]), []).append(choice)
+    return render(request, "aftersales/notification_settings.html", {"areas": areas})
 
 
 @login_required

@@ -2,11 +2,17 @@
 notifications, rate-limited login."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftersales import services
 from aftersales.demo import USERS
 from aftersales.models import Notification
+from tests.customers.factories import customer
+from tests.customers.factories import service_standard_in_force as standard_in_force
+from tests.tickets.factories import open_ticket
+from tickets.cases.services import handover_request
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +170,71 @@ def test_only_the_most_specific_sidebar_entry_is_active(client, manager_user):
     active = [i["url"] for i in navigation(request)["nav_items"] if i["active"]]
 
     assert active == ["/tickets/recourse/"]
+
+
+def test_the_bell_shows_what_needs_me_now_and_my_unread_notifications(
+    agent_client, agent_user, technician_user, unit_tree
+):
+    # a case handed to the agent's unit waits for acceptance
+    standard_in_force(owner_unit=unit_tree["co"])
+    zhang = customer(actor=technician_user, name="Zhang Wei")
+    ticket = open_ticket(actor=technician_user, customer=zhang)
+    handover_request(
+        ticket=ticket, actor=technician_user, to_unit=unit_tree["hot"], reason="Call"
+    )
+    for n in range(7):
+        services.notify(recipient=agent_user, kind="test", key=f"b{n}", title=f"N{n}")
+    services.notifications_mark_read(
+        user=agent_user,
+        ids=list(Notification.objects.filter(key="b0").values_list("pk", flat=True)),
+    )
+    with CaptureQueriesContext(connection) as few:
+        response = agent_client.get(reverse("notification-bell"))
+    html = response.content.decode()
+    needs = {n["view"]: n["count"] for n in response.context["needs"]}
+    assert needs == {"awaiting": 1, "overdue": 0, "today": 0}
+    assert 'data-testid="need-awaiting"' in html
+    assert "?view=awaiting" in html
+    assert "7 unread notifications" in html  # 6 test ones and the handover's
+    assert html.count('class="list-group-item list-group-item-action small"') == 5
+    assert "N0" not in html  # read
+    assert "<html" not in html
+    # the same queries with more of everything (three counts, the newest five)
+    for n in range(30):
+        services.notify(recipient=agent_user, kind="test", key=f"m{n}", title=f"M{n}")
+    with CaptureQueriesContext(connection) as more:
+        agent_client.get(reverse("notification-bell"))
+    assert len(more) == len(few)
+
+
+def test_a_customer_has_no_needs_me_now(client, customer_user):
+    client.force_login(customer_user)
+    response = client.get(reverse("notification-bell"))
+    assert response.status_code == 200
+    assert 'data-testid="needs-me-now"' not in response.content.decode()
+
+
+def test_the_settings_page_keeps_each_kinds_email_choice(agent_client, agent_user):
+    page = agent_client.get(reverse("notification-settings"))
+    html = page.content.decode()
+    # defaults: breaches by e-mail, warnings not
+    assert 'value="sla_breached" id="email-sla_breached" checked' in html
+    assert 'value="sla_warning" id="email-sla_warning">' in html
+    response = agent_client.post(
+        reverse("notification-settings"), {"email": ["sla_warning"]}
+    )
+    assert response.status_code == 302
+    agent_user.refresh_from_db()
+    assert agent_user.notification_email["sla_warning"] is True
+    assert agent_user.notification_email["sla_breached"] is False
+    bad = agent_client.post(
+        reverse("notification-settings"), {"email": ["sla_warning", "x"]}, follow=True
+    )
+    assert "Unknown kind of notification: x." in bad.content.decode()
+    agent_user.refresh_from_db()
+    assert agent_user.notification_email["sla_warning"] is True
+
+
+def test_the_notification_pages_need_a_sign_in(client):
+    for name in ("notification-bell", "notification-settings"):
+        assert client.get(reverse(name)).status_code == 302

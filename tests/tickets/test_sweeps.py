@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aftersales.exceptions import InvalidTransition, StaleObject
 from aftersales.models import JobRun, Notification, OutboxMessage, User
-from aftersales.services import notify
+from aftersales.services import notification_email_set, notify
+from aftersales.services import notifications_mark_read as mark_read
 from standards import services as standard_services
 from tests.aftersales.factories import UnitFactory, UserFactory
 from tests.customers.factories import customer
@@ -372,14 +374,12 @@ def test_a_sla_sweep_of_1000_due_cases_costs_the_queries_of_10_and_acts_as_for_o
         for kind, step in [("breached", "breach"), ("warning", "warning")]
         for clock in ("acknowledge", "first_contact")
     ]
-    # the owner is warned; the owner and the hotline's supervisors are told of the breach
+    # the owner is warned; the owner and the hotline's supervisors are told of the
+    # breach: one notification per person and case, showing its latest step
     assert [(kind, who) for kind, who, _title in expected[1]] == [
-        ("sla_breached", "chen"), ("sla_breached", "chen"),
-        ("sla_breached", "li"), ("sla_breached", "li"),
-        ("sla_breached", "sun"), ("sla_breached", "sun"),
-        ("sla_warning", "li"), ("sla_warning", "li"),
+        ("sla_breached", "chen"), ("sla_breached", "li"), ("sla_breached", "sun"),
     ]  # fmt: skip
-    assert ("sla_warning", "li", "#: the acknowledgement time is 80% used") in expected[
+    assert ("sla_breached", "li", "#: the first contact time is breached") in expected[
         1
     ]
     assert expected[2] == 1
@@ -399,9 +399,9 @@ def test_the_sweeps_e_mails_are_the_ones_notify_writes(workshop_case, language):
     User.objects.filter(username="chen").update(language=language)
     sweep.sla_sweep(now=NOW + 168 * H)
     chen = User.objects.get(username="chen")
-    key = f"sla:{workshop_case.pk}:resolve:breach:{chen.pk}"
-    swept = Notification.objects.get(key=key)
-    by_sweep = OutboxMessage.objects.get(key=f"notification:{swept.pk}")
+    swept = Notification.objects.get(key=f"sla:{workshop_case.pk}:{chen.pk}")
+    step = f"sla:{workshop_case.pk}:resolve:breach:{chen.pk}"
+    by_sweep = OutboxMessage.objects.get(key=f"notification:{step}")
 
     by_notify = notify(
         recipient=chen,
@@ -435,7 +435,7 @@ def test_the_sla_sweep_works_in_batches(
 
     every = outcomes(ids)
     assert len({repr(outcome) for outcome in every.values()}) == 1
-    assert len(every[model.pk][1]) == 8
+    assert len(every[model.pk][1]) == 3  # one per person: li, and two supervisors
 
 
 # --- The handover sweep ---------------------------------------------------------------------------
@@ -603,7 +603,7 @@ def test_two_concurrent_sla_sweeps_record_each_step_exactly_once(unit_tree):
         Notification.objects.filter(
             kind="sla_breached", recipient__username="zhou"
         ).count()
-        == 3
+        == 1  # the case's one notification to zhou (three clocks breached)
     )
     assert JobRun.objects.filter(name="sla_sweep", status="succeeded").count() == 2
 
@@ -639,8 +639,8 @@ def test_two_concurrent_sla_sweeps_over_many_cases_in_batches_alert_exactly_once
             raise result
     assert sum(results) == 300 * 4
     assert TicketEvent.objects.filter(key__startswith="sla:").count() == 300 * 4
-    # warning: li; breach: li and zhou (twice each: two clocks)
-    assert Notification.objects.filter(key__startswith="sla:").count() == 300 * 6
+    # one notification per case and person (li, zhou), whatever the steps and clocks
+    assert Notification.objects.filter(key__startswith="sla:").count() == 300 * 2
     assert OutboxMessage.objects.count() == 300 * 4
     every = outcomes(ids)
     assert len({repr(outcome) for outcome in every.values()}) == 1
@@ -778,3 +778,58 @@ def test_a_reopened_case_returns_to_the_first_owner_with_a_fresh_resolve_clock(
     assert sla_events(ticket) == [
         ("sla_warning", f"sla:{ticket.pk}:resolve:warning:r1")
     ]
+
+
+# --- A case's SLA alerts: one notification per person, updated; e-mail by choice --------
+
+
+def test_a_cases_sla_alerts_are_one_notification_updated_and_unread_again(
+    workshop_case, clock
+):
+    sweep.sla_sweep(now=NOW + 140 * H)
+    liu = User.objects.get(username="liu")
+    [warned] = Notification.objects.filter(recipient=liu, key__startswith="sla:")
+    assert warned.kind == "sla_warning"
+    assert "80% used" in warned.title
+    mark_read(user=liu)
+    # the breach updates the same notification, and it is unread again, on top
+    clock.move_to(NOW + 168 * H)
+    sweep.sla_sweep(now=NOW + 168 * H)
+    [breached] = Notification.objects.filter(recipient=liu, key__startswith="sla:")
+    assert breached.pk == warned.pk
+    assert breached.kind == "sla_breached"
+    assert breached.title == f"{workshop_case.number}: the resolution time is breached"
+    assert breached.read_at is None
+    assert breached.created_at == NOW + 168 * H
+    assert Notification.objects.filter(recipient=liu).first() == breached
+    # each step still sends its own e-mail copy where the kind sends one (not warnings)
+    assert not OutboxMessage.objects.filter(to=liu.email, subject__contains="80%")
+    assert OutboxMessage.objects.filter(
+        key=f"notification:sla:{workshop_case.pk}:resolve:breach:{liu.pk}"
+    ).exists()
+
+
+def test_each_person_chooses_per_kind_whether_an_email_comes_too(workshop_case):
+    li, liu = User.objects.get(username="li"), User.objects.get(username="liu")
+    notification_email_set(user=li, kinds=["sla_warning"])  # warnings yes, breaches no
+    sweep.sla_sweep(now=NOW + 168 * H)
+    to = set(OutboxMessage.objects.values_list("to", "key"))
+    pk = workshop_case.pk
+    assert (li.email, f"notification:sla:{pk}:resolve:warning:{li.pk}") in to
+    assert (li.email, f"notification:sla:{pk}:resolve:breach:{li.pk}") not in to
+    # liu kept the defaults: the breach by e-mail, the warning not
+    assert (liu.email, f"notification:sla:{pk}:resolve:breach:{liu.pk}") in to
+    assert (liu.email, f"notification:sla:{pk}:resolve:warning:{liu.pk}") not in to
+    # and a single notify() follows the same choice
+    notify(recipient=li, kind="sla_breached", key="x", title="Breach", email=True)
+    assert not OutboxMessage.objects.filter(key__startswith="notification:", to=li.email,
+                                            subject__contains="Breach")  # fmt: skip
+
+
+def test_an_unknown_kind_is_refused_and_the_choice_kept(workshop_case):
+    li = User.objects.get(username="li")
+    notification_email_set(user=li, kinds=["sla_warning"])
+    with pytest.raises(ValidationError):
+        notification_email_set(user=li, kinds=["sla_warning", "nonsense"])
+    li.refresh_from_db()
+    assert li.notification_email["sla_warning"] is True

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from aftersales.models import Unit, User
 from aftersales.permissions import unit_scope
@@ -103,6 +104,21 @@ def ticket_list(
     if q.strip():
         tickets = tickets.filter(ticket_search_condition(q))
     return tickets.select_related("customer", "first_owner", "handler", "unit")
+
+
+def needs_me_now(*, user: User, now: datetime) -> list[dict]:
+    """What waits for the person now, counted as the queue's tabs count it: handovers
+    awaiting my (or my units') acceptance, cases overdue and cases due today (three
+    counts)."""
+    return [
+        {"view": view, "label": label,
+         "count": ticket_list(user=user, view=view, now=now).count()}
+        for view, label in (
+            ("awaiting", gettext_lazy("Awaiting my acceptance")),
+            ("overdue", gettext_lazy("Overdue")),
+            ("today", gettext_lazy("Due today")),
+        )
+    ]  # fmt: skip
 
 
 def ticket_search_condition(q: str) -> Q:

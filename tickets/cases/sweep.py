@@ -124,6 +124,7 @@ class _Alert:
     people: frozenset[int]
     supervisors_of: int | None = None
     managers: bool = False
+    group: str = ""  # one notification per person for the alerts of one group
 
 
 def _send(alerts: list[_Alert]) -> None:
@@ -165,6 +166,7 @@ def _send(alerts: list[_Alert]) -> None:
             title_params=alert.title_params,
             url=urls[alert.number],
             email=alert.kind != "sla_warning",
+            group=f"{alert.group}:{person}" if alert.group else "",
         )
         for alert in alerts
         for person in sorted(recipients[alert.key])
@@ -291,6 +293,8 @@ def _sla_steps(clock: str, rows: list[tuple], *, now: datetime) -> int:
                 people=frozenset({owner} | ({handler} if handler else set())),
                 supervisors_of=unit if step == "breach" else None,
                 managers=step == "manager",
+                # a case's SLA alerts: one notification per person, updated per step
+                group=f"sla:{pk}",
             )
         )
     _raise_levels(levels)
