@@ -253,6 +253,33 @@ class OutboxMessage(models.Model):
         return f"{self.channel} → {self.to}: {self.subject or self.body[:40]}"
 
 
+# The scheduled jobs' names in words (the job runs' list on the home page, the admin).
+JOB_LABELS = {
+    "outbox_sweep": _("Outbox: resend what was not sent"),
+    "sla_sweep": _("SLA clocks: warn, breach, escalate"),
+    "handover_sweep": _("Handovers not accepted in time"),
+    "orphan_sweep": _("Cases of inactive first owners"),
+    "legal_clock_sweep": _("Legal windows and repair limits"),
+    "recourse_sweep": _("Recourse claims: draft, remind, limitation"),
+    "visit_reminder_sweep": _("Reminders of tomorrow's visits"),
+    "mailbox_poll": _("Service mailbox: read e-mails"),
+    "archive_import": _("Archive import"),
+    "archive_import_sweep": _("Archive imports whose worker stopped"),
+    "archive_retention": _("Archive retention: anonymise inactive archives"),
+    "calendar_coverage": _("Business calendars: next year present"),
+    "care_programmes": _("Care programmes: reminders and calls"),
+    "followup_sweep": _("Follow-ups: due, retries, expiry"),
+    "kpi_breaches": _("KPI targets missed"),
+    "kpi_rollup": _("KPI daily figures"),
+    "monthly_report": _("Monthly report"),
+    "qa_sampling": _("QA re-call sampling"),
+    "quality_notices": _("Quality notices"),
+    "standard_activation": _("Standards taking effect"),
+    "standard_review_reminders": _("Standard review reminders"),
+    "voice_reminders": _("Feedback and improvement reminders"),
+}
+
+
 class JobRun(models.Model):
     """One run of a scheduled job or sweep (domain §9: start, end, items touched, errors)."""
 
@@ -281,3 +308,8 @@ class JobRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:aftersales_jobrun_change", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """The job's name in words, in the reader's language (its code when unknown)."""
+        return str(JOB_LABELS.get(self.name, self.name))

@@ -24,6 +24,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from aftersales.middleware import language_path, unprefixed
 from aftersales.models import (
     JobRun,
     Membership,
@@ -283,6 +284,7 @@ def notify(
 
     with translation.override(recipient.language):
         title_text, body_text = render(title, title_params), render(body, body_params)
+    url = unprefixed(url)  # opened signed in: in the recipient's language
     notification, created = Notification.objects.get_or_create(
         key=key,
         defaults={
@@ -369,7 +371,7 @@ def notify_many(drafts: Iterable[NotificationDraft]) -> list[Notification]:
             kind=draft.kind,
             title=texts[draft.key][0][:200],
             body=texts[draft.key][1],
-            url=draft.url,
+            url=unprefixed(draft.url),
             key=key,
         )
 
@@ -427,9 +429,11 @@ def _notification_email(
     memo: dict | None = None,
 ) -> tuple[str, str]:
     """The subject and text of the e-mail copy of a notification, in the recipient's
-    language. With a `memo` (a dict kept across calls), the template is rendered once per
-    recipient (and whether there is a body and a link) with markers where the title, body
-    and link go, which are then replaced: the same text, for a sweep's thousands."""
+    language, with the link to the page in that language. With a `memo` (a dict kept
+    across calls), the template is rendered once per recipient (and whether there is a
+    body and a link) with markers where the title, body and link go, which are then
+    replaced: the same text, for a sweep's thousands."""
+    url = language_path(url, recipient.language) if url else ""
     if memo is None:
         return _notification_email_rendered(recipient, title_text, body_text, url)
     key = (recipient.pk, recipient.language, recipient.name, bool(body_text), bool(url))
@@ -470,6 +474,15 @@ def _notification_email_rendered(
         )
         subject = f"[{_('Aftersales')}] {title_text}"
     return subject, message
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The language of a person's pages without a prefix, notifications and e-mails."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Unknown language.")]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
 
 
 def notification_email_set(*, user: User, kinds: Iterable[str]) -> dict[str, bool]:

@@ -12,7 +12,7 @@ from aftersales import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.language_set, name="set_language"),
     path("api/v1/", include("aftersales.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -20,8 +21,28 @@ from django_ratelimit.decorators import ratelimit
 
 from aftersales import health, notification_kinds, permissions, selectors, services
 from aftersales.forms import LoginForm, MarkReadForm
+from aftersales.middleware import language_path
 from standards import selectors as standards_selectors
 from tickets.cases import selectors as case_selectors
+
+
+@require_POST
+def language_set(request):
+    """Django's language switch (cookie, redirect to the page in that language), and
+    for a signed-in person the language of their profile, so that unprefixed pages,
+    notifications and e-mails follow it."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=language)
+    if response.status_code == 302 and response["Location"].startswith("/"):
+        # (Django translates the page's path only from the default language's patterns:
+        # from /zh-hans/… back to English it would stay on the Chinese page)
+        path, mark, query = response["Location"].partition("?")
+        response["Location"] = language_path(path, language) + mark + query
+    return response
 
 
 @require_GET

@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from imap_tools import AND, MailBox, MailMessage, MailMessageFlags
 
 from aftersales.models import OutboxMessage
@@ -169,7 +170,7 @@ def _open_case(message: MailMessage, customer) -> Ticket:
         recipient=owner,
         kind="email_case",
         key=f"email-case:{ticket.pk}",
-        title=_("New case from an e-mail: %(number)s"),
+        title=gettext_lazy("New case from an e-mail: %(number)s"),
         title_params={"number": ticket.number},
         body=ticket.title,
         url=ticket.get_absolute_url(),

@@ -25,6 +25,18 @@ CONSUMER_LAW = "《中华人民共和国消费者权益保护法》(2013)"
 REGULATION_2024 = "《中华人民共和国消费者权益保护法实施条例》(2024)"
 VEHICLES_2021 = "《家用汽车产品修理更换退货责任规定》(2021)"
 
+
+def gettext_noop(text: str) -> str:
+    """Marks a citation's explanation for translation (makemessages extracts it; the
+    module stays free of Django). Shown translated by `citation_text`."""
+    return text
+
+
+def _cite(source: str, explanation: str) -> str:
+    """A citation as stored: "<instrument and article>: <explanation>"."""
+    return f"{source}: {explanation}"
+
+
 # Whole-unit and main-component validity periods (months) per product category, from the
 # catalogue annexed to the 1995 provisions.
 HOUSEHOLD_PERIODS = {
@@ -90,19 +102,36 @@ _HOUSEHOLD_VALUES = {
 }
 
 _HOUSEHOLD_CITATIONS = {
-    "return_window_days": f"{SANBAO_1995}: performance fault within 7 days — return, "
-    "exchange or repair",
-    "exchange_window_days": f"{SANBAO_1995}: performance fault within 15 days — exchange or "
-    "repair",
-    "repeat_repair_threshold": f"{SANBAO_1995}: two failed repairs within validity — free "
-    "exchange or return",
-    "parts_wait_max_days": f"{SANBAO_1995}: parts not supplied 90 days after hand-in — "
-    "exchange",
-    "repairer_fault_max_repair_days": f"{SANBAO_1995}: repair over 30 days by the repairer's "
-    "fault — exchange at the repairer's cost",
-    "repaired_must_work_days": f"{SANBAO_1995}: a repaired product must work for 30 days",
-    "validity_start_basis": f"{SANBAO_1995}: validity counted from the invoice date",
-    "category_periods": f"{SANBAO_1995}: catalogue of products and validity periods",
+    "return_window_days": _cite(
+        SANBAO_1995,
+        gettext_noop("performance fault within 7 days — return, exchange or repair"),
+    ),
+    "exchange_window_days": _cite(
+        SANBAO_1995,
+        gettext_noop("performance fault within 15 days — exchange or repair"),
+    ),
+    "repeat_repair_threshold": _cite(
+        SANBAO_1995,
+        gettext_noop("two failed repairs within validity — free exchange or return"),
+    ),
+    "parts_wait_max_days": _cite(
+        SANBAO_1995, gettext_noop("parts not supplied 90 days after hand-in — exchange")
+    ),
+    "repairer_fault_max_repair_days": _cite(
+        SANBAO_1995,
+        gettext_noop(
+            "repair over 30 days by the repairer's fault — exchange at the repairer's cost"
+        ),
+    ),
+    "repaired_must_work_days": _cite(
+        SANBAO_1995, gettext_noop("a repaired product must work for 30 days")
+    ),
+    "validity_start_basis": _cite(
+        SANBAO_1995, gettext_noop("validity counted from the invoice date")
+    ),
+    "category_periods": _cite(
+        SANBAO_1995, gettext_noop("catalogue of products and validity periods")
+    ),
 }
 
 _CONSUMER_VALUES = {
@@ -121,18 +150,35 @@ _CONSUMER_VALUES = {
 }
 
 _CONSUMER_CITATIONS = {
-    "no_reason_return_days": f"{CONSUMER_LAW} Art. 25: distance sales, return without reason "
-    "within 7 days of receipt",
-    "no_reason_return_exceptions": f"{CONSUMER_LAW} Art. 25: custom-made, perishable, "
-    "unsealed digital goods, periodicals; goods confirmed unsuitable at purchase",
-    "refund_due_days": f"{CONSUMER_LAW} Art. 25: refund within 7 days of receiving the "
-    "returned goods",
-    "burden_shift_months": f"{CONSUMER_LAW} Art. 23: durable goods, defect found within 6 "
-    "months — the business bears the burden of proof",
-    "regulator_accept_working_days": "《市场监督管理投诉举报处理暂行办法》: a complaint is "
-    "accepted or refused within 7 working days",
-    "odr_settle_working_days": "全国12315平台在线消费纠纷解决 (ODR): settlement within 10 "
-    "working days",
+    "no_reason_return_days": _cite(
+        CONSUMER_LAW + " Art. 25",
+        gettext_noop("distance sales, return without reason within 7 days of receipt"),
+    ),
+    "no_reason_return_exceptions": _cite(
+        CONSUMER_LAW + " Art. 25",
+        gettext_noop(
+            "custom-made, perishable, unsealed digital goods, periodicals; goods "
+            "confirmed unsuitable at purchase"
+        ),
+    ),
+    "refund_due_days": _cite(
+        CONSUMER_LAW + " Art. 25",
+        gettext_noop("refund within 7 days of receiving the returned goods"),
+    ),
+    "burden_shift_months": _cite(
+        CONSUMER_LAW + " Art. 23",
+        gettext_noop(
+            "durable goods, defect found within 6 months — the business bears the burden of proof"
+        ),
+    ),
+    "regulator_accept_working_days": _cite(
+        "《市场监督管理投诉举报处理暂行办法》",
+        gettext_noop("a complaint is accepted or refused within 7 working days"),
+    ),
+    "odr_settle_working_days": _cite(
+        "全国12315平台在线消费纠纷解决 (ODR)",
+        gettext_noop("settlement within 10 working days"),
+    ),
 }
 
 LEGAL_RULE_SETS = [
@@ -175,8 +221,13 @@ LEGAL_RULE_SETS = [
         "citations": {
             **_HOUSEHOLD_CITATIONS,
             **_CONSUMER_CITATIONS,
-            "validity_start_basis": f"{REGULATION_2024}: validity runs from installation, "
-            "else from delivery; repair and parts-wait days extend it, an exchange restarts it",
+            "validity_start_basis": _cite(
+                REGULATION_2024,
+                gettext_noop(
+                    "validity runs from installation, else from delivery; repair and "
+                    "parts-wait days extend it, an exchange restarts it"
+                ),
+            ),
         },
     },
     {
@@ -215,19 +266,48 @@ LEGAL_RULE_SETS = [
             },
         },
         "citations": {
-            "return_window_days": f"{VEHICLES_2021}: steering or braking fault within 7 days "
-            "of delivery — free exchange or return",
-            "exchange_window_days": f"{VEHICLES_2021}: serious safety fault within 60 days or "
-            "3,000 km — exchange or return",
-            "repeat_repair_threshold": f"{VEHICLES_2021}: the same problem repaired more than "
-            "4 times within validity — exchange or return",
-            "cumulative_repair_days_max": f"{VEHICLES_2021}: cumulative repair time over 30 "
-            "days within validity — exchange or return",
-            "single_repair_spare_car_days": f"{VEHICLES_2021}: a single repair over 5 days — "
-            "spare car or transport compensation",
-            "validity_start_basis": f"{VEHICLES_2021}: periods run from delivery",
-            "warranty_months": f"{VEHICLES_2021}: repair warranty at least 3 years or 60,000 km",
-            "validity_months": f"{VEHICLES_2021}: 三包 validity at least 2 years or 50,000 km",
+            "return_window_days": _cite(
+                VEHICLES_2021,
+                gettext_noop(
+                    "steering or braking fault within 7 days of delivery — free exchange or return"
+                ),
+            ),
+            "exchange_window_days": _cite(
+                VEHICLES_2021,
+                gettext_noop(
+                    "serious safety fault within 60 days or 3,000 km — exchange or return"
+                ),
+            ),
+            "repeat_repair_threshold": _cite(
+                VEHICLES_2021,
+                gettext_noop(
+                    "the same problem repaired more than 4 times within validity — "
+                    "exchange or return"
+                ),
+            ),
+            "cumulative_repair_days_max": _cite(
+                VEHICLES_2021,
+                gettext_noop(
+                    "cumulative repair time over 30 days within validity — exchange or return"
+                ),
+            ),
+            "single_repair_spare_car_days": _cite(
+                VEHICLES_2021,
+                gettext_noop(
+                    "a single repair over 5 days — spare car or transport compensation"
+                ),
+            ),
+            "validity_start_basis": _cite(
+                VEHICLES_2021, gettext_noop("periods run from delivery")
+            ),
+            "warranty_months": _cite(
+                VEHICLES_2021,
+                gettext_noop("repair warranty at least 3 years or 60,000 km"),
+            ),
+            "validity_months": _cite(
+                VEHICLES_2021,
+                gettext_noop("三包 validity at least 2 years or 50,000 km"),
+            ),
         },
     },
 ]

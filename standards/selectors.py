@@ -4,11 +4,13 @@ legal rule sets, the business calendar of a unit, and the service-standard resol
 from __future__ import annotations
 
 import calendar as pycalendar
+import re
 from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aftersales import permissions
 from aftersales.models import Unit, User
@@ -375,3 +377,24 @@ def assessment_list(*, framework: AssessmentFramework) -> QuerySet[Assessment]:
 def assessment_get(*, pk: int) -> Assessment:
     """One assessment with its framework (404 otherwise)."""
     return get_object_or_404(Assessment.objects.select_related("framework"), pk=pk)
+
+
+_ARTICLE = re.compile(r"^(?P<law>.*?) Art\. (?P<number>\d+)$")
+
+
+def citation_text(citation: str) -> str:
+    """A stored legal citation ("<instrument[ Art. n]>: <explanation>", as the rule sets
+    are seeded, standards/legal_data.py) in the reader's language: the explanation and
+    the article translated, the instrument's own name kept. A citation a company wrote
+    itself is shown as written when no translation has it."""
+    source, sep, explanation = citation.partition(": ")
+    if not sep:
+        return gettext(citation) if citation else ""
+    if match := _ARTICLE.match(source):
+        source = f"{match['law']} " + gettext("Art. %(number)s") % {
+            "number": match["number"]
+        }
+    return gettext("%(source)s: %(explanation)s") % {
+        "source": source,
+        "explanation": gettext(explanation),
+    }

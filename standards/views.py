@@ -424,7 +424,11 @@ def legal_detail(request, pk: int):
     """One legal rule set with every value and its citation."""
     rule_set = selectors.legal_rule_set_list().get(pk=pk)
     rows = [
-        {"key": key, "value": value, "citation": rule_set.citations.get(key, "")}
+        {
+            "key": key,
+            "value": value,
+            "citation": selectors.citation_text(rule_set.citations.get(key, "")),
+        }
         for key, value in rule_set.parameters.items()
     ]
     return render(

@@ -8,7 +8,6 @@ the preview's numbers are the run's numbers."""
 
 from __future__ import annotations
 
-import string
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -27,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
+from aftersales.placeholders import fill
 from customers.models import Customer, CustomerPhone, OwnedProduct, ValidityEvent
 from feedback.models import CareProgramme, CareTouch
 
@@ -53,16 +53,6 @@ SERVICE_KINDS = {Kind.CARE_CALL, Kind.WARRANTY_EXPIRY, Kind.MAINTENANCE_DUE}
 # programme offers it; otherwise the programme's order decides (a preference for the
 # phone, the archive's default, does not turn every message into a call).
 PREFERRED = {"sms": Channel.SMS, "email": Channel.EMAIL}
-
-
-def template_placeholders(text: str) -> set[str]:
-    """The {fields} a template uses, as written (ValueError on a malformed template).
-    Only plain names are allowed: "{customer.name}" or "{0}" are unknown fields."""
-    return {
-        name
-        for _literal, name, _spec, _conv in string.Formatter().parse(text)
-        if name is not None
-    }
 
 
 def period_start(programme: CareProgramme, today: date) -> date:
@@ -454,11 +444,6 @@ def reached_keys(programme: CareProgramme, *, today: date) -> set[str]:
     }
 
 
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 def render(programme: CareProgramme, decision: Decision) -> tuple[str, str]:
     """Subject and body of the message in the customer's language (Chinese for zh*,
     else English; the other language when that one is empty)."""
@@ -468,6 +453,6 @@ def render(programme: CareProgramme, decision: Decision) -> tuple[str, str]:
         (chinese, english) if decision.language.startswith("zh") else (english, chinese)
     )
     subject, body = first if first[1].strip() else second
-    values = _Blank(decision.context)
-    subject = subject.format_map(values) if subject else programme.name
-    return subject[:200], body.format_map(values)
+    values = {name: decision.context.get(name, "") for name in PLACEHOLDERS}
+    subject = fill(subject, values) if subject else programme.name
+    return subject[:200], fill(body, values)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales import permissions
 from aftersales.exceptions import InvalidTransition
 from aftersales.models import OutboxMessage, User
+from aftersales.placeholders import placeholder_error
 from aftersales.services import OUTBOX_DELIVER_TASK, enqueue_on_commit, job_run
 from customers.models import Customer
 from feedback.care import audience
@@ -103,21 +104,10 @@ def _validate(programme: CareProgramme, product_models: list | None) -> None:
     if messages_needed and not (programme.body_en.strip() or programme.body_zh.strip()):
         errors["body_zh"] = [_("Write the message in at least one language.")]
     for name in ("subject_en", "body_en", "subject_zh", "body_zh"):
-        try:
-            unknown = audience.template_placeholders(getattr(programme, name)) - set(
-                audience.PLACEHOLDERS
-            )
-        except ValueError:
-            errors[name] = [_("Unbalanced braces: write {placeholder}.")]
-            continue
-        if unknown:
-            errors[name] = [
-                _("Unknown placeholder(s): %(names)s. Use: %(allowed)s.")
-                % {
-                    "names": ", ".join(f"{{{n}}}" for n in sorted(unknown)),
-                    "allowed": ", ".join(f"{{{p}}}" for p in audience.PLACEHOLDERS),
-                }
-            ]
+        # plain names in braces only (aftersales.placeholders): no format spec, index or
+        # attribute can make a message fail or grow when it is written
+        if error := placeholder_error(getattr(programme, name), audience.PLACEHOLDERS):
+            errors[name] = [error]
     if errors:
         raise ValidationError(errors)
 

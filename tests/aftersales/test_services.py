@@ -160,14 +160,15 @@ def test_notification_with_parameters_is_rendered_in_the_recipients_language():
 
 
 @pytest.mark.parametrize(
-    ("language", "greeting", "open_line", "prefix"),
+    ("language", "greeting", "open_line", "prefix", "page"),
     [
-        ("en", "Hello Li Na,", "Open it in Aftersales:", "[Aftersales]"),
-        ("zh-hans", "Li Na，您好：", "在 Aftersales 中打开：", "[售后服务系统]"),
+        ("en", "Hello Li Na,", "Open it in Aftersales:", "[Aftersales]", "/tickets/T1/"),
+        ("zh-hans", "Li Na，您好：", "在售后服务系统中打开：", "[售后服务系统]",
+         "/zh-hans/tickets/T1/"),
     ],
-)
+)  # fmt: skip
 def test_notification_email_uses_the_template_in_the_recipients_language(
-    settings, language, greeting, open_line, prefix
+    settings, language, greeting, open_line, prefix, page
 ):
     settings.AFTERSALES_BASE_URL = "https://service.example.com/"
     user = UserFactory(
@@ -186,7 +187,10 @@ def test_notification_email_uses_the_template_in_the_recipients_language(
     assert message.subject.startswith(prefix)
     assert note.title in message.subject
     assert greeting in message.body
-    assert f"{open_line} https://service.example.com/tickets/T1/" in message.body
+    # the link opens the page in the recipient's language (the in-app link has no
+    # prefix: signed in, the page follows the profile's language)
+    assert f"{open_line} https://service.example.com{page}" in message.body
+    assert note.url == "/tickets/T1/"
 
 
 def test_notification_without_email_writes_no_outbox_message():

@@ -3,6 +3,7 @@ notifications, rate-limited login."""
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -238,3 +239,53 @@ def test_the_settings_page_keeps_each_kinds_email_choice(agent_client, agent_use
 def test_the_notification_pages_need_a_sign_in(client):
     for name in ("notification-bell", "notification-settings"):
         assert client.get(reverse(name)).status_code == 302
+
+
+def test_the_language_sticks_to_the_profile_for_pages_without_a_prefix(
+    agent_client, agent_user
+):
+    # the agent (English profile) switches to Chinese: their profile keeps it
+    agent_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    agent_user.refresh_from_db()
+    assert agent_user.language == "zh-hans"
+    # a page without a prefix (a link from a notification or an e-mail) is Chinese now
+    page = agent_client.get("/notifications/")
+    assert '<html lang="zh-hans"' in page.content.decode()
+    assert page["Content-Language"] == "zh-hans"
+    # back to English: the same page without a prefix is English again
+    response = agent_client.post(
+        "/i18n/setlang/", {"language": "en", "next": "/zh-hans/notifications/"}
+    )
+    assert response["Location"] == "/notifications/"
+    agent_user.refresh_from_db()
+    assert agent_user.language == "en"
+    assert '<html lang="en"' in agent_client.get("/notifications/").content.decode()
+    # a prefixed page is always in its language; a visitor gets the default
+    zh_page = agent_client.get("/zh-hans/notifications/")
+    assert '<html lang="zh-hans"' in zh_page.content.decode()
+    visitor = Client()
+    assert '<html lang="en"' in visitor.get("/accounts/login/").content.decode()
+
+
+def test_a_chinese_profile_gets_chinese_pages_and_notification_links_without_prefix(
+    client, agent_user
+):
+    agent_user.language = "zh-hans"
+    agent_user.save(update_fields=["language"])
+    client.force_login(agent_user)
+    assert '<html lang="zh-hans"' in client.get("/").content.decode()
+    # a link written while someone else browsed in Chinese opens in the reader's language
+    note = services.notify(
+        recipient=agent_user,
+        kind="test",
+        key="link",
+        title="T",
+        url="/zh-hans/tickets/",
+    )
+    assert note.url == "/tickets/"
+
+
+def test_an_unknown_language_is_not_stored(agent_client, agent_user):
+    agent_client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    agent_user.refresh_from_db()
+    assert agent_user.language == "en"

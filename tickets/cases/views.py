@@ -20,6 +20,7 @@ from aftersales.models import User
 from aftersales.pagination import BoundedPaginator
 from aftersales.views import staff_required
 from customers import selectors as archive_selectors
+from standards import selectors as standard_selectors
 from tickets import entitlement, workflow
 from tickets.action_forms import action_form_response
 from tickets.attachments import views as attachment_views
@@ -125,6 +126,10 @@ def ticket_detail(request, number: str):
             ],
             "entitlement_reasons": [
                 entitlement.describe(r) for r in ticket.entitlement.get("reasons", [])
+            ],
+            "entitlement_basis": [
+                standard_selectors.citation_text(citation)
+                for citation in ticket.entitlement.get("basis", [])
             ],
             "can_resolve": "resolve" in actions,
         },
