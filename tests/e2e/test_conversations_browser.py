@@ -7,11 +7,14 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from aftersales.models import OutboxMessage
+from aftersales.models import Notification, OutboxMessage, User
 from customers.models import Contact
 from tests.e2e.test_tickets import open_repair_by_phone, sign_in, sign_out
+from tickets.cases import selectors as case_selectors
+from tickets.models import MessageTemplate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,3 +68,58 @@ def test_the_customer_hears_from_us_and_sees_only_what_is_meant_for_them(
     expect(page.get_by_text(text)).to_be_visible()
     expect(page.get_by_text("Message from our service team")).to_be_visible()
     assert "check the E3 history" not in page.content()
+
+
+def test_the_bell_opens_what_needs_me_now_and_marks_all_read(page: Page, live_server):
+    call_command("demo_data", verbosity=0)
+    base = live_server.url
+    sign_in(page, base, "technician")
+    technician = User.objects.get(username="technician")
+    needs = {
+        need["view"]: need["count"]
+        for need in case_selectors.needs_me_now(user=technician, now=timezone.now())
+    }
+    unread = Notification.objects.filter(recipient=technician, read_at__isnull=True)
+    assert unread.exists()
+
+    page.get_by_test_id("bell").click()
+    menu = page.get_by_test_id("bell-menu")
+    expect(menu.get_by_text("Needs me now")).to_be_visible()
+    for view, count in needs.items():
+        expect(menu.get_by_test_id(f"need-{view}")).to_contain_text(str(count))
+    menu.get_by_test_id("bell-mark-all-read").click()
+    expect(page.get_by_test_id("bell").locator(".badge")).to_have_count(0)
+    assert not unread.exists()
+    # the queue tab the bell links to
+    page.get_by_test_id("bell").click()
+    page.get_by_test_id("bell-menu").get_by_test_id("need-awaiting").click()
+    expect(page).to_have_url(re.compile(r"/tickets/\?view=awaiting$"))
+
+
+def test_the_quality_manager_previews_and_saves_a_customer_message(
+    page: Page, live_server
+):
+    call_command("demo_data", verbosity=0)
+    base = live_server.url
+    sign_in(page, base, "quality")
+    page.get_by_role("link", name="Customer messages").click()
+    page.get_by_test_id("notice-visit_booked").get_by_role("link").first.click()
+    form = page.get_by_test_id("notice-form")
+    form.get_by_label("Text").fill("Dear {customer_name}, we come on {window:>99}.")
+    form.get_by_role("button", name="Preview").click()
+    expect(page.get_by_text("Unknown placeholder {window:>99}")).to_be_visible()
+    # the typed text is kept with the error
+    expect(form.get_by_label("Text")).to_have_value(
+        "Dear {customer_name}, we come on {window:>99}."
+    )
+    form.get_by_label("Text").fill("Dear {customer_name}, we come on {window}.")
+    form.get_by_role("button", name="Preview").click()
+    expect(page.get_by_test_id("notice-preview")).to_contain_text(
+        "Dear Wang Fang, we come on 2026-12-09 09:00–11:00."
+    )
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Message saved.")).to_be_visible()
+    expect(page.get_by_test_id("notice-visit_booked")).to_contain_text("edited")
+    assert MessageTemplate.objects.get(event="visit_booked", language="en").body == (
+        "Dear {customer_name}, we come on {window}."
+    )
