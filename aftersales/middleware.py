@@ -1,12 +1,15 @@
-"""The signed-in person's language (issue #13): pages without a language prefix are
-shown in the language on their profile (`User.language`), which the language switcher
-keeps; a prefixed page (/zh-hans/…) is always in its language, and an anonymous visitor
-gets the company's default."""
+"""Request middleware of the project: the signed-in person's language (issue #13: pages
+without a language prefix are shown in the language on their profile, `User.language`,
+which the language switcher keeps; a prefixed page, /zh-hans/…, is always in its
+language, and an anonymous visitor gets the company's default), and the refusal of NUL
+characters in requests (issue #14)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 # Paths outside i18n_patterns: they keep LocaleMiddleware's choice.
 UNPREFIXED_PATHS = ("/api/", "/healthz", "/i18n/", "/static/", "/media/")
@@ -55,3 +58,44 @@ class ProfileLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return
+
+
+class RejectNullBytesMiddleware:
+    """A NUL character anywhere in a request's path, query, form fields or JSON body is
+    refused with a 400 (issue #14): PostgreSQL cannot store one in text, so it would end
+    as a 500 at the first query that uses it. File contents are not looked at (a PNG
+    holds NUL bytes); their names are checked by the upload code."""
+
+    JSON_NUL = (b"\\u0000", b"\\U0000", b"\x00")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._holds_nul(request):
+            message = _("The request holds a NUL character, which is never valid here.")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain")
+        return self.get_response(request)
+
+    def _holds_nul(self, request) -> bool:
+        if "\x00" in request.path_info:
+            return True
+        if any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return True
+        if request.method not in {"POST", "PUT", "PATCH"}:
+            return False
+        content_type = request.content_type or ""
+        if content_type == "application/json" or content_type.endswith("+json"):
+            body = request.body
+            return any(mark in body for mark in self.JSON_NUL)
+        if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            return any(
+                "\x00" in key or any("\x00" in value for value in values)
+                for key, values in request.POST.lists()
+            )
+        return False

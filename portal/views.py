@@ -52,7 +52,11 @@ def _public_post(view):
 
 
 def _too_many(request, template: str, context: dict, form) -> HttpResponse:
-    form.add_error(None, _("Too many attempts. Wait a minute and try again."))
+    message = _("Too many attempts. Wait a minute and try again.")
+    if form.is_bound:
+        form.add_error(None, message)
+    else:  # (an unbound form has no errors to add to: "send a new code")
+        messages.error(request, message)
     return render(request, template, {**context, "form": form}, status=429)
 
 

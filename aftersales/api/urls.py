@@ -1,11 +1,11 @@
 """Assembly of every app's API under /api/v1/."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
+from aftersales.api.routers import RootRouter
 from aftersales.api.views import MeView, TokenView, UnitViewSet, UserViewSet
 
-router = DefaultRouter()
+router = RootRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("units", UnitViewSet, basename="unit")
 

@@ -1,10 +1,9 @@
 """Routes of the archive API (assembled under /api/v1/)."""
 
-from rest_framework.routers import SimpleRouter
-
+from aftersales.api.routers import Router
 from customers.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("products", views.OwnedProductViewSet, basename="product")
 router.register("contacts", views.ContactViewSet, basename="contact")

@@ -1,11 +1,11 @@
 """Routes of the standards API (assembled under /api/v1/ by aftersales/api/urls.py)."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from aftersales.api.routers import Router
 from standards.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register("standards", views.StandardDocumentViewSet, basename="standard")
 router.register(
     "standard-versions", views.StandardVersionViewSet, basename="standard-version"

@@ -904,3 +904,14 @@ def test_portal_pages_in_chinese(client, case):
     assert response.status_code == 200
     assert '<html lang="zh-hans"' in response.content.decode()
     assert client.get("/zh-hans/portal/").status_code == 200
+
+
+def test_a_new_code_past_the_per_contact_limit_is_a_429_with_the_reason(
+    client, intake, settings, still_clock
+):
+    settings.AFTERSALES_PORTAL_CODE_RATE = "2/10m"
+    send_code(client)
+    assert client.post(reverse("portal:complaint-resend")).status_code == 302
+    response = client.post(reverse("portal:complaint-resend"))
+    assertContains(response, "Too many attempts", status_code=429)
+    assert OutboxMessage.objects.filter(key__startswith="portal-code:").count() == 2

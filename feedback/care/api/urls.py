@@ -1,10 +1,9 @@
 """API routes: care (assembled under /api/v1/)."""
 
-from rest_framework.routers import SimpleRouter
-
+from aftersales.api.routers import Router
 from feedback.care.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register(
     "care-programmes", views.CareProgrammeViewSet, basename="care-programme"
 )

@@ -1,10 +1,9 @@
 """API routes: voice (assembled under /api/v1/)."""
 
-from rest_framework.routers import SimpleRouter
-
+from aftersales.api.routers import Router
 from feedback.voice.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register("feedback-items", views.FeedbackItemViewSet, basename="feedback-item")
 router.register(
     "quality-notices", views.QualityNoticeViewSet, basename="quality-notice"

@@ -1,11 +1,10 @@
 """API routes of the tickets attachments concern (files on a case); assembled by
 tickets/api/urls.py."""
 
-from rest_framework.routers import SimpleRouter
-
+from aftersales.api.routers import Router
 from tickets.attachments.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register(
     r"tickets/(?P<ticket_id>[^/]+)/attachments",
     views.TicketAttachmentViewSet,

@@ -1,11 +1,10 @@
 """API routes of the tickets ownership concern (ownership transfers); assembled by
 tickets/api/urls.py."""
 
-from rest_framework.routers import SimpleRouter
-
+from aftersales.api.routers import Router
 from tickets.ownership.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register(
     r"tickets/(?P<ticket_id>[^/]+)/ownership-transfers",
     views.TicketTransferViewSet,

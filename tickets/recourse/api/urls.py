@@ -2,11 +2,11 @@
 assembled by tickets/api/urls.py."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from aftersales.api.routers import Router
 from tickets.recourse.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register(
     "recourse-claims", views.RecourseClaimViewSet, basename="recourse-claim"
 )
