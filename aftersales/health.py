@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from kombu import Connection
 
@@ -23,6 +25,21 @@ def database_status() -> str:
             cursor.fetchone()
     except Exception as exc:  # a health probe reports every failure, it never raises
         logger.warning("Database probe failed: %s", exc)
+        return "unavailable"
+    return "ok"
+
+
+def cache_status() -> str:
+    """ "ok" when the cache answers a round trip (Redis: a PING, within its socket
+    timeouts); "local" for the in-process cache of the embedded default. "unavailable"
+    means rate limits and throttles are failing open (aftersales/cache.py)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return "local"
+    try:
+        backend._cache.get_client(write=True).ping()
+    except Exception as exc:  # see database_status
+        logger.warning("Cache probe failed: %s", exc)
         return "unavailable"
     return "ok"
 

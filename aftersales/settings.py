@@ -170,11 +170,17 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # `shared`: what every process must see alike (the data stamp, aftersales/datastamp.py):
 # the same Redis, else a folder of the var directory (the web server and the Celery
 # worker are separate processes).
+# Redis fails open and fast (aftersales/cache.py): short socket timeouts, then a miss.
 if REDIS_URL:
     _redis = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "aftersales.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "OPTIONS": {
+            "socket_connect_timeout": float(
+                os.environ.get("REDIS_CONNECT_TIMEOUT", "0.3")
+            ),
+            "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+        },
     }
     CACHES = {"default": _redis, "shared": _redis}
 else:
@@ -185,6 +191,9 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         },
     }
+# Rate limits (django-ratelimit) let requests through when the cache cannot count them
+# (Redis down or hung): the service stays up, a little less protected (issue #14).
+RATELIMIT_FAIL_OPEN = True
 # How long the dashboards keep a figure computed (seconds; 0: never kept). A kept figure
 # is also dropped as soon as the business data changes (the data stamp).
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300"))

@@ -48,11 +48,14 @@ def language_set(request):
 @require_GET
 @never_cache
 def healthz(request):
-    """Liveness and readiness: database and broker status; 200 while the database answers."""
+    """Liveness and readiness: database, cache and broker status; 200 while the database
+    answers (without the cache or the broker the service still works: limits fail open,
+    background work waits in the outbox), 503 when it does not."""
     database = health.database_status()
     payload = {
         "status": "ok" if database == "ok" else "error",
         "database": database,
+        "cache": health.cache_status(),
         "broker": health.broker_status(),
     }
     return JsonResponse(payload, status=200 if database == "ok" else 503)
