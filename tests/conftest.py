@@ -42,6 +42,18 @@ def _chromium_available() -> bool:
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Debian's Chromium: skipped with a clear reason where it is missing,
     but a failure under CI (CI=true), where a skip would hide a broken setup."""
+    # pytest-playwright turns any test with an argument named like one of its fixtures
+    # ("page") into a browser test, which reorders the suite around the transactional
+    # browser tests (their flush then empties the seeded tables for the tests after them)
+    stray = [
+        item.nodeid
+        for item in items
+        if "[chromium" in item.nodeid and not item.get_closest_marker("browser")
+    ]
+    if stray:
+        raise pytest.UsageError(
+            f"Not a browser test but parametrized by pytest-playwright: {stray[:3]}"
+        )
     browser_items = [item for item in items if item.get_closest_marker("browser")]
     if not browser_items or _chromium_available():
         return

@@ -160,7 +160,7 @@ def test_notification_with_parameters_is_rendered_in_the_recipients_language():
 
 
 @pytest.mark.parametrize(
-    ("language", "greeting", "open_line", "prefix", "page"),
+    ("language", "greeting", "open_line", "prefix", "link"),
     [
         ("en", "Hello Li Na,", "Open it in Aftersales:", "[Aftersales]", "/tickets/T1/"),
         ("zh-hans", "Li Na，您好：", "在售后服务系统中打开：", "[售后服务系统]",
@@ -168,7 +168,7 @@ def test_notification_with_parameters_is_rendered_in_the_recipients_language():
     ],
 )  # fmt: skip
 def test_notification_email_uses_the_template_in_the_recipients_language(
-    settings, language, greeting, open_line, prefix, page
+    settings, language, greeting, open_line, prefix, link
 ):
     settings.AFTERSALES_BASE_URL = "https://service.example.com/"
     user = UserFactory(
@@ -189,7 +189,7 @@ def test_notification_email_uses_the_template_in_the_recipients_language(
     assert greeting in message.body
     # the link opens the page in the recipient's language (the in-app link has no
     # prefix: signed in, the page follows the profile's language)
-    assert f"{open_line} https://service.example.com{page}" in message.body
+    assert f"{open_line} https://service.example.com{link}" in message.body
     assert note.url == "/tickets/T1/"
 
 

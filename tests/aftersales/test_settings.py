@@ -84,7 +84,7 @@ def test_database_and_broker_follow_the_environment():
     assert server.stdout.split() == [
         "django.db.backends.postgresql",
         "redis://127.0.0.1:6379/3",
-        "django.core.cache.backends.redis.RedisCache",
+        "aftersales.cache.FailOpenRedisCache",
     ]
 
 
