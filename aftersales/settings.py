@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aftersales.middleware.RequestSizeLimitMiddleware",
     "aftersales.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -220,9 +221,19 @@ PUBLIC_FORM_RATE_LIMIT = os.environ.get("AFTERSALES_PUBLIC_FORM_RATE", "10/m")
 AFTERSALES_BASE_URL = os.environ.get(
     "AFTERSALES_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 )
-# Case attachments: largest upload accepted (bytes).
+# Case attachments: largest upload accepted (bytes), and the largest image (pixels).
 AFTERSALES_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("AFTERSALES_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+AFTERSALES_IMAGE_MAX_PIXELS = int(
+    os.environ.get("AFTERSALES_IMAGE_MAX_PIXELS", "40000000")
+)
+# Largest request body (bytes): three portal photos at the attachment limit and some
+# room; larger requests are answered 413 before they are read.
+AFTERSALES_MAX_REQUEST_BYTES = int(
+    os.environ.get(
+        "AFTERSALES_MAX_REQUEST_BYTES", str(3 * AFTERSALES_ATTACHMENT_MAX_BYTES + 2**20)
+    )
 )
 # The unit that receives complaints filed on the customer portal (its code).
 AFTERSALES_PORTAL_UNIT = os.environ.get("AFTERSALES_PORTAL_UNIT", "sh-hotline")

@@ -40,7 +40,6 @@ STATUS_EVENT_TITLES = {
     TicketStatus.CLOSED: _("Your case was closed."),
     TicketStatus.REOPENED: _("Your case was reopened."),
 }
-SAFE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def customer_status_label(status: str) -> str:

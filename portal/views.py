@@ -34,6 +34,7 @@ from portal.forms import (
     LinksForm,
     ReplyForm,
 )
+from tickets.attachments.views import attachment_file_response
 from tickets.cases import selectors as case_selectors
 from tickets.models import Attachment, Ticket
 
@@ -423,18 +424,9 @@ def _reply(request, ticket: Ticket, *, actor, template: str, back: str, **contex
 
 
 def _file_response(attachment: Attachment) -> FileResponse:
-    """Serve a stored file; only known image types inline, anything else as a download,
-    never interpreted by the browser."""
-    inline = attachment.content_type in selectors.SAFE_IMAGE_TYPES
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
-        filename=attachment.original_name,
-        content_type=attachment.content_type if inline else "application/octet-stream",
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """A customer's file: photos shown inline, anything else as a download; the headers
+    of every attachment response (tickets.attachments.views)."""
+    return attachment_file_response(attachment, inline=True)
 
 
 # --- Lost links ------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from aftersales.middleware import max_request_bytes
+
 pytestmark = pytest.mark.django_db
 
 
@@ -80,3 +82,24 @@ def test_ordinary_requests_pass(client, agent_user):
     client.force_login(agent_user)
     assert client.get("/tickets/?q=50%25").status_code == 200
     assert client.get("/api/v1/tickets/?q=wang").status_code in {200, 403}
+
+
+def test_a_request_larger_than_the_limit_is_a_413_before_it_is_read(client, settings):
+    settings.AFTERSALES_MAX_REQUEST_BYTES = 1024
+    body = b"x" * 2048
+    page = client.generic(
+        "POST", "/portal/new/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert page.status_code == 413
+    api = client.generic(
+        "POST", "/api/v1/auth/token/", body, content_type="application/json"
+    )
+    assert api.status_code == 413
+    assert "larger than" in api.json()["detail"]
+    # at the limit it is an ordinary request (here: a form with an error)
+    small = client.post("/api/v1/auth/token/", {}, content_type="application/json")
+    assert small.status_code == 400
+
+
+def test_the_default_limit_holds_three_photos_at_the_attachment_limit(settings):
+    assert max_request_bytes() >= 3 * settings.AFTERSALES_ATTACHMENT_MAX_BYTES

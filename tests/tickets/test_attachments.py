@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from drf_spectacular.generators import SchemaGenerator
+from PIL import Image, PngImagePlugin
 from rest_framework.test import APIClient
 
 from aftersales.models import Notification
@@ -36,12 +39,15 @@ from tickets.models import Attachment, TicketEvent
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06" + (
-    b"\x00" * 40
-)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01" + b"\x00" * 40
-GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + b"\x00" * 20
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 30
+
+def image(kind: str, size: tuple[int, int] = (2, 2), **options) -> bytes:
+    """A real image of `kind` (PIL format name), as a camera or phone would send."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format=kind, **options)
+    return out.getvalue()
+
+
+PNG, JPEG, GIF, WEBP = (image(kind) for kind in ("PNG", "JPEG", "GIF", "WEBP"))
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 40
 TEXT = "洗衣机 serial SN-42, noise since 3 March.\n".encode()
@@ -118,9 +124,92 @@ def test_each_accepted_type_is_stored_under_a_random_name_with_its_extension(
         rf"tickets/\d{{4}}/\d{{2}}/[0-9a-f]{{32}}{re.escape(suffix)}",
         attachment.file.name,
     )
-    assert attachment.size == len(content)
-    assert attachment.sha256 == hashlib.sha256(content).hexdigest()
-    assert (media_root / attachment.file.name).read_bytes() == content
+    stored = (media_root / attachment.file.name).read_bytes()
+    assert attachment.size == len(stored)
+    assert attachment.sha256 == hashlib.sha256(stored).hexdigest()
+    if content_type.startswith("image/"):  # written again, without metadata
+        assert (
+            Image.open(io.BytesIO(stored)).size == Image.open(io.BytesIO(content)).size
+        )
+    else:
+        assert stored == content
+
+
+def _exif_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was turned (rotate 90° to show)
+    exif[0x010F] = "PhoneMaker"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)})
+    return exif.tobytes()
+
+
+def test_a_photo_loses_its_exif_and_gps_and_is_turned_upright(case, agent_user):
+    photo = image("JPEG", (40, 20), exif=_exif_with_gps())
+    assert Image.open(io.BytesIO(photo)).getexif().get_ifd(0x8825)  # the GPS is there
+    attachment = services.attachment_add(
+        ticket=case, actor=agent_user, file=upload("IMG_0001.jpg", photo)
+    )
+    stored = Image.open(attachment.file.open("rb"))
+    assert dict(stored.getexif()) == {}
+    assert stored.size == (20, 40)  # upright: the orientation was applied, then dropped
+    assert stored.format == "JPEG"
+
+
+def test_a_png_loses_its_text_chunks(case, agent_user):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "home address: 1 Lane")
+    attachment = services.attachment_add(
+        ticket=case, actor=agent_user, file=upload("p.png", image("PNG", pnginfo=info))
+    )
+    stored = Image.open(attachment.file.open("rb"))
+    assert "Comment" not in stored.info
+    assert b"home address" not in attachment.file.open("rb").read()
+
+
+def _huge_png(width: int, height: int) -> bytes:
+    """A valid PNG header of `width` × `height` one-bit pixels with a tiny body: a few
+    hundred bytes that would take gigabytes to decode."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 1000)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [(30_000, 30_000), (8_000, 6_000)])
+def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded(
+    case, agent_user, size, media_root
+):
+    with pytest.raises(ValidationError) as refused:
+        services.attachment_add(
+            ticket=case, actor=agent_user, file=upload("bomb.png", _huge_png(*size))
+        )
+    assert refused.value.message_dict["file"] == [
+        "The image is too large: at most 40 megapixels."
+    ]
+    assert stored_files(media_root) == []
+
+
+def test_a_broken_image_is_refused(case, agent_user):
+    broken = b"\x89PNG\r\n\x1a\n" + b"\x00" * 60
+    with pytest.raises(ValidationError) as refused:
+        services.attachment_add(
+            ticket=case, actor=agent_user, file=upload("b.png", broken)
+        )
+    assert refused.value.message_dict["file"] == ["This image cannot be read."]
+
+
+def test_invisible_formatting_characters_are_taken_out_of_file_names(case, agent_user):
+    attachment = services.attachment_add(
+        ticket=case, actor=agent_user,
+        file=upload("invoice\u202egpj.exe\u200b.txt", TEXT),
+    )  # fmt: skip
+    assert attachment.original_name == "invoicegpj.exe.txt"
 
 
 def test_a_png_named_pdf_is_accepted_as_a_png(case, agent_user):
@@ -323,7 +412,7 @@ def test_download_for_the_owner_is_an_attachment_with_nosniff(case, agent_user, 
         reverse("tickets:attachment-download", args=[case.number, attachment.pk])
     )
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PNG
+    assert b"".join(response.streaming_content) == attachment.file.open("rb").read()
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"] == 'attachment; filename="scan.pdf.png"'

@@ -216,15 +216,12 @@ def test_a_safety_incident_asks_for_evidence_until_a_file_is_attached(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from tests.portal.test_portal import png_bytes
     from tickets.attachments.services import attachment_add
 
     case = _open(agent_user, title="Smoke from the socket", safety_incident=True)
     before = agent_client.get(f"/tickets/{case.number}/")
-    png = (
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01"
-        b"\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f"
-        b"\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-    )
+    png = png_bytes()  # a real (decodable) image: uploads are written again
     attachment_add(
         ticket=case,
         actor=agent_user,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import re
 import unicodedata
 import uuid
@@ -17,9 +18,11 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, ImageSequence
 
 from aftersales.models import User
 from aftersales.services import notify
@@ -65,6 +68,16 @@ MARKUP = re.compile(
 )
 TEXT_CONTROLS_ALLOWED = frozenset("\t\n\r\f")
 UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Images are decoded and written again (no EXIF, GPS, comments or other metadata kept);
+# one larger than this many pixels is refused before it is decoded (a 30,000 × 30,000
+# PNG of a few kilobytes would take gigabytes to show).
+DEFAULT_MAX_PIXELS = 40_000_000
+IMAGE_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    "image/gif": "GIF",
+}
 
 
 def attachment_max_bytes() -> int:
@@ -108,11 +121,20 @@ def attachment_sniff(head: bytes) -> str | None:
     return None
 
 
+def attachment_max_pixels() -> int:
+    """The largest image accepted, in pixels (settings.AFTERSALES_IMAGE_MAX_PIXELS)."""
+    return int(getattr(settings, "AFTERSALES_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
 def _clean_name(name: str | None) -> str:
     """The name as the uploader called it, safe to show and to put in a header: no path,
-    no control or reserved characters, NFC, at most 255 characters (extension kept)."""
+    no control or reserved characters, no invisible formatting characters (the bidi
+    overrides that show "photo‮gpj.exe" as "photoexe.jpg"), NFC, at most 255 characters
+    (extension kept)."""
     raw = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = UNSAFE_NAME_CHARS.sub("_", unicodedata.normalize("NFC", raw))
+    raw = "".join(c for c in unicodedata.normalize("NFC", raw)
+                  if unicodedata.category(c) != "Cf")  # fmt: skip
+    cleaned = UNSAFE_NAME_CHARS.sub("_", raw)
     cleaned = " ".join(cleaned.split()).strip(" .")
     if not cleaned:
         return "file"
@@ -151,6 +173,50 @@ def _inspect(file: File, max_bytes: int) -> tuple[str, int, str]:
     return content_type, size, digest.hexdigest()
 
 
+def _unreadable_image() -> ValidationError:
+    return ValidationError({"file": [_("This image cannot be read.")]})
+
+
+def _reencoded(file: File, content_type: str) -> File:
+    """An image decoded and written again in its own format, without its metadata (EXIF
+    with the GPS position, comments, ICC and text chunks), turned upright first (the
+    EXIF orientation is part of what is dropped); ValidationError when it is not a
+    readable image or has more pixels than allowed."""
+    limit = attachment_max_pixels()
+    too_large = ValidationError(
+        {"file": [_("The image is too large: at most %(mp)s megapixels.")
+                  % {"mp": f"{limit / 1_000_000:g}"}]}
+    )  # fmt: skip
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            width, height = image.size
+            if width * height > limit:
+                raise too_large
+            image.load()
+            if content_type == "image/gif":
+                frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
+                first, rest = frames[0], frames[1:]
+                options = {"save_all": bool(rest), "append_images": rest,
+                           "loop": image.info.get("loop", 0),
+                           "duration": image.info.get("duration", 100)}  # fmt: skip
+            else:
+                first, options = ImageOps.exif_transpose(image), {}
+                if content_type == "image/jpeg" and first.mode not in {"RGB", "L"}:
+                    first = first.convert("RGB")
+                if content_type == "image/jpeg":
+                    options = {"quality": 90}
+            out = io.BytesIO()
+            first.save(out, format=IMAGE_FORMATS[content_type], **options)
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:  # (Pillow's own guard, at twice its limit)
+        raise too_large from None
+    except (OSError, ValueError, SyntaxError):
+        raise _unreadable_image() from None
+    return ContentFile(out.getvalue(), name=getattr(file, "name", None) or "image")
+
+
 @transaction.atomic
 def attachment_add(
     *,
@@ -178,6 +244,9 @@ def attachment_add(
         raise ValidationError({"file": [_("Choose a file.")]})
     upload = file if isinstance(file, File) else File(file)
     content_type, size, sha256 = _inspect(upload, attachment_max_bytes())
+    if content_type in IMAGE_FORMATS:
+        upload = _reencoded(upload, content_type)
+        content_type, size, sha256 = _inspect(upload, attachment_max_bytes())
     attachment = Attachment(
         ticket=ticket,
         original_name=_clean_name(getattr(file, "name", None)),

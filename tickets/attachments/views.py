@@ -74,10 +74,18 @@ def _download_name(attachment: Attachment) -> str:
     return f"{name}{suffix}"
 
 
-def attachment_file_response(attachment: Attachment) -> FileResponse:
-    """The file as a download, never rendered inline: `Content-Disposition: attachment`,
-    the stored (sniffed) content type, `nosniff`, a sandboxing CSP and no shared caching.
-    The caller has checked who may have it (staff page, API, or the customer portal)."""
+# Shown inline where the page asks for it (the portal's photos); everything else is a
+# download.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+def attachment_file_response(
+    attachment: Attachment, *, inline: bool = False
+) -> FileResponse:
+    """The file as a download (`Content-Disposition: attachment`), or, with `inline`, a
+    photo shown in the page; the stored (sniffed) content type, `nosniff`, a sandboxing
+    CSP and never stored by any cache (`private, no-store`: customers' files on shared
+    computers). The caller has checked who may have it (staff page, API, or portal)."""
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
@@ -87,7 +95,7 @@ def attachment_file_response(attachment: Attachment) -> FileResponse:
         content_type = "text/plain; charset=utf-8"
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=not (inline and content_type in INLINE_TYPES),
         filename=_download_name(attachment),
         content_type=content_type,
     )

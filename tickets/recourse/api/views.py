@@ -112,6 +112,7 @@ class RecourseClaimViewSet(
     permission_classes = [IsStaffMember]
     filterset_class = RecourseClaimFilterSet
     ordering_fields = ["created_at", "limitation_date", "amount"]
+    lookup_value_regex = "[^/]+"  # the id or the claim's number
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
