@@ -6,13 +6,35 @@ characters in requests (issue #14)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.urls import LocalePrefixPattern, URLResolver, get_resolver
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-# Paths outside i18n_patterns: they keep LocaleMiddleware's choice.
-UNPREFIXED_PATHS = ("/api/", "/healthz", "/i18n/", "/static/", "/media/")
+
+@lru_cache(maxsize=8)
+def _outside_i18n(urlconf: str) -> tuple[str, ...]:
+    """The path prefixes of a URLconf's routes outside i18n_patterns (the API, /healthz,
+    the language switch…): they keep LocaleMiddleware's choice, and their requests never
+    load the user for it."""
+    prefixes: list[str] = []
+
+    def walk(patterns, base: str) -> None:
+        for entry in patterns:
+            pattern = entry.pattern
+            if isinstance(pattern, LocalePrefixPattern):
+                continue
+            route = base + str(pattern).lstrip("^").rstrip("$")
+            if isinstance(entry, URLResolver) and not str(pattern):
+                walk(entry.url_patterns, base)  # an include() without a prefix
+            else:
+                prefixes.append("/" + route)
+
+    walk(get_resolver(urlconf).url_patterns, "")
+    return tuple(prefixes)
 
 
 def language_path(path: str, language: str) -> str:
@@ -48,12 +70,13 @@ class ProfileLanguageMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
         if (
             user is not None
+            and not request.path_info.startswith(_outside_i18n(urlconf))
+            and translation.get_language_from_path(request.path_info) is None
             and user.is_authenticated
             and user.language in self.languages
-            and not request.path_info.startswith(UNPREFIXED_PATHS)
-            and translation.get_language_from_path(request.path_info) is None
         ):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
