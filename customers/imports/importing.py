@@ -27,6 +27,7 @@ import csv
 import io
 import logging
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +40,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -989,7 +991,7 @@ def import_run(*, job_id: int) -> ImportJob:
         return ImportJob.objects.get(pk=job_id)
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     actor = job.created_by
-    with translation.override(actor.language or None):
+    with translation.override(actor.language or None), _heartbeat(job.pk):
         try:
             with job_run("archive_import") as run:
                 _run(job, actor, run)
@@ -997,6 +999,45 @@ def import_run(*, job_id: int) -> ImportJob:
             pass  # recorded on the job and in the JobRun
     job.refresh_from_db()
     return job
+
+
+HEARTBEAT_SECONDS = 15
+
+
+@contextmanager
+def _heartbeat(job_id: int) -> Iterator[None]:
+    """While the import runs, a thread of the worker writes the job's heartbeat every
+    HEARTBEAT_SECONDS on its own database connection (it commits while the import's one
+    write transaction is open). When the worker dies, so does the heartbeat, and the
+    import sweep fails the job within minutes. Not inside a transaction of the caller's
+    (a test's), which the thread could neither see nor wait for."""
+    if connection.in_atomic_block:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while True:
+                ImportJob.objects.filter(
+                    pk=job_id, status=ImportJob.Status.RUNNING
+                ).update(heartbeat_at=timezone.now())
+                if stop.wait(HEARTBEAT_SECONDS):
+                    return
+        except Exception as exc:  # a missed beat only makes the job look older
+            logger.warning("Import %s heartbeat failed: %s", job_id, exc)
+        finally:
+            connection.close()  # the thread's own connection
+
+    thread = threading.Thread(
+        target=beat, name=f"import-{job_id}-heartbeat", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=HEARTBEAT_SECONDS)
 
 
 def _run(job: ImportJob, actor: User, run) -> None:
@@ -1049,14 +1090,17 @@ def _run(job: ImportJob, actor: User, run) -> None:
 
 
 IMPORT_REDRIVE_AFTER = timedelta(minutes=2)
-IMPORT_STALLED_AFTER = timedelta(hours=1)
+# A running import whose heartbeat is older than this lost its worker.
+IMPORT_STALLED_AFTER = timedelta(minutes=2)
 
 
 def import_sweep(*, now: datetime) -> int:
     """Every few minutes: re-drive queued imports whose broker message was lost (the run is
     compare-and-set, so a duplicate message does nothing), and fail runs whose worker died
     (their one write transaction was rolled back, so nothing was written). State-derived and
-    idempotent; records a job run. Returns how many jobs it touched."""
+    idempotent; records a job run. A run is dead when its heartbeat (written by its
+    worker every few seconds) is older than IMPORT_STALLED_AFTER. Returns how many jobs
+    it touched."""
     with job_run("archive_import_sweep") as run:
         queued = ImportJob.objects.filter(
             status=ImportJob.Status.QUEUED, created_at__lt=now - IMPORT_REDRIVE_AFTER
@@ -1065,7 +1109,9 @@ def import_sweep(*, now: datetime) -> int:
             enqueue_on_commit(IMPORT_RUN_TASK, job_id)
             run.items += 1
         run.items += ImportJob.objects.filter(
-            status=ImportJob.Status.RUNNING, started_at__lt=now - IMPORT_STALLED_AFTER
+            Q(heartbeat_at__lt=now - IMPORT_STALLED_AFTER)
+            | Q(heartbeat_at__isnull=True, started_at__lt=now - IMPORT_STALLED_AFTER),
+            status=ImportJob.Status.RUNNING,
         ).update(
             status=ImportJob.Status.FAILED,
             finished_at=now,
