@@ -152,3 +152,15 @@ class RequestSizeLimitMiddleware:
 def max_request_bytes() -> int:
     """The largest request body accepted (bytes)."""
     return int(settings.AFTERSALES_MAX_REQUEST_BYTES)
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header (settings.PERMISSIONS_POLICY) on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

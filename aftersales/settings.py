@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,8 @@ MIDDLEWARE = [
     "aftersales.middleware.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "aftersales.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -164,6 +167,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(postgres_options())
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Browser security headers ------------------------------------------------------------------
+
+# Content-Security-Policy on every response (django-csp; enforced, not report-only): scripts
+# only from our own static files (no inline script, no inline event handler, no eval);
+# styles from our files and style attributes (31 templates use them; Swagger UI injects
+# styles); nothing framed; forms post only here. File downloads set a stricter one.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (aftersales.middleware.PermissionsPolicyMiddleware): the powerful
+# features are off, but the camera for our own pages (photos of a repair).
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), "
+    "display-capture=(), fullscreen=(self), browsing-topics=()"
+)
 
 # --- Cache ----------------------------------------------------------------------------------
 
