@@ -3,8 +3,10 @@ and job runs are read-only records."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.clients import sign_in_limited
 from aftersales.models import (
     JobRun,
     Membership,
@@ -82,3 +84,21 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 class JobRunAdmin(ReadOnlyAdmin):
     list_display = ["name", "status", "started_at", "finished_at", "items", "errors"]
     list_filter = ["name", "status"]
+
+
+_admin_login = admin.site.login
+
+
+def _admin_login_limited(request, extra_context=None):
+    """The admin's sign-in counts against the address's sign-in budget, as the staff
+    sign-in and the API token do (django-axes' lockout applies to it as well)."""
+    if request.method == "POST" and sign_in_limited(request):
+        return HttpResponse(
+            _("Too many sign-in attempts. Wait a minute and try again."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    return _admin_login(request, extra_context)
+
+
+admin.site.login = _admin_login_limited

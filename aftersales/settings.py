@@ -8,6 +8,7 @@ variable with its default.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "aftersales.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last, as django-axes asks: it turns a locked-out sign-in into the lockout answer
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aftersales.urls"
@@ -233,6 +237,10 @@ DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300"))
 # --- Auth -----------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "aftersales.User"
+AUTHENTICATION_BACKENDS = [
+    "aftersales.backends.LockoutBackend",  # refuses a locked-out account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -246,6 +254,24 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Failed or successful, a login form answers at most this often per client address.
 LOGIN_RATE_LIMIT = os.environ.get("AFTERSALES_LOGIN_RATE", "20/m")
+# Proxies in front of the web server that append to X-Forwarded-For (0: none; the client
+# is REMOTE_ADDR). Every per-address limit keys on aftersales.clients.client_ip.
+AFTERSALES_TRUSTED_PROXIES = int(os.environ.get("AFTERSALES_TRUSTED_PROXIES", "0"))
+RATELIMIT_IP_META_KEY = "aftersales.clients.client_ip"
+# Lockout after failed sign-ins (django-axes), on every path that checks a password
+# (staff sign-in, admin, API token): per account and, separately, per client address,
+# AXES_FAILURE_LIMIT failures lock for AXES_COOLOFF_TIME; a success clears the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AFTERSALES_LOCKOUT_FAILURES", "10"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=int(os.environ.get("AFTERSALES_LOCKOUT_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "aftersales.clients.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "aftersales.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_USERNAME_FORM_FIELD = "username"
 # Public forms of the customer portal and the survey link (per client address).
 PUBLIC_FORM_RATE_LIMIT = os.environ.get("AFTERSALES_PUBLIC_FORM_RATE", "10/m")
 # Absolute links in e-mails and SMS (tracking links, survey links, notifications).

@@ -11,15 +11,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_ratelimit.decorators import ratelimit
 
 from aftersales import health, notification_kinds, permissions, selectors, services
+from aftersales.clients import sign_in_limited
 from aftersales.forms import LoginForm, MarkReadForm
 from aftersales.middleware import language_path
 from standards import selectors as standards_selectors
@@ -61,24 +60,36 @@ def healthz(request):
     return JsonResponse(payload, status=200 if database == "ok" else 503)
 
 
-@method_decorator(
-    ratelimit(
-        key="ip",
-        rate=lambda group, request: settings.LOGIN_RATE_LIMIT,
-        method="POST",
-        block=False,
-    ),
-    name="post",
-)
+def locked_out(request, credentials=None, *args, **kwargs) -> HttpResponse:
+    """django-axes' answer to a locked-out account or address (AXES_LOCKOUT_CALLABLE):
+    429 with the reason, as JSON for the API, else the sign-in page with the message."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _(
+        "Too many failed sign-ins for this account or from this address. Try again in "
+        "%(minutes)s minutes."
+    ) % {"minutes": minutes}
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = LoginForm(request, initial={"username": username})
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "lockout_message": message},
+        status=429,
+    )
+
+
 class LoginView(auth_views.LoginView):
-    """Sign-in page; POSTs are rate-limited per client address."""
+    """Sign-in page; POSTs count against the address's sign-in budget, and django-axes
+    locks an account or an address after repeated failures."""
 
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if getattr(request, "limited", False):
+        if sign_in_limited(request):
             form = self.get_form()
             form.add_error(
                 None, _("Too many sign-in attempts. Wait a minute and try again.")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -18,6 +19,7 @@ from aftersales.api.serializers import (
     UnitSerializer,
     UserSerializer,
 )
+from aftersales.clients import sign_in_limited
 from aftersales.filters import UnitFilterSet, UserFilterSet
 from aftersales.models import Unit, User
 
@@ -32,10 +34,16 @@ class TokenView(APIView):
 
     @extend_schema(request=TokenInputSerializer, responses={200: TokenSerializer})
     def post(self, request):
+        if sign_in_limited(request._request):
+            raise Throttled(
+                detail=_("Too many sign-in attempts. Wait a minute and try again.")
+            )
         data = TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # (the Django request: django-axes marks it when the account or address is
+        # locked out, and its middleware answers 429)
         user = authenticate(
-            request=request,
+            request=request._request,
             username=data.validated_data["username"],
             password=data.validated_data["password"],
         )
