@@ -589,16 +589,26 @@ class Contact(models.Model):
 
 
 class ArchiveAccess(models.Model):
-    """Who looked at or exported a customer's archive, and when (PIPL access log)."""
+    """Who looked at personal data, what and how much, and when (PIPL access log): one
+    archive viewed, its timeline read, exported, anonymised or merged (`customer` set),
+    or a list or search of archives (`customer` empty, `what` the query, `count` the
+    archives shown)."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
+        TIMELINE = "timeline", _("Timeline read")
         EXPORT = "export", _("Exported")
         ANONYMISE = "anonymise", _("Anonymised")
         MERGE = "merge", _("Merged")
+        LIST = "list", _("Listed")
+        SEARCH = "search", _("Searched")
 
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="accesses"
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="accesses",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -606,12 +616,15 @@ class ArchiveAccess(models.Model):
     action = models.CharField(
         max_length=20, choices=Action.choices, default=Action.VIEW
     )
+    what = models.CharField(_("what"), max_length=300, blank=True)
+    count = models.PositiveIntegerField(_("archives"), default=1)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("archive access")
         verbose_name_plural = _("archive accesses")
         ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="archive_access_user_idx")]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.customer_id}"

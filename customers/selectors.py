@@ -312,6 +312,11 @@ def archive_access_list(*, customer: Customer) -> QuerySet[ArchiveAccess]:
     return customer.accesses.select_related("user")
 
 
+def archive_access_by_user(*, user: User) -> QuerySet[ArchiveAccess]:
+    """What one person looked at, newest first (managers' view)."""
+    return ArchiveAccess.objects.filter(user=user).select_related("customer")
+
+
 def import_job_list(*, user: User) -> QuerySet[ImportJob]:
     """Imports: everyone's for managers, one's own for other staff."""
     jobs = ImportJob.objects.select_related("created_by")

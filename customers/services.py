@@ -425,6 +425,18 @@ def archive_access_log(*, customer: Customer, user: User, action: str = "view") 
     ArchiveAccess.objects.create(customer=customer, user=user, action=action)
 
 
+def archive_access_log_list(*, user: User, query: str, count: int, where: str) -> None:
+    """Record that `user` was shown `count` archives by a list (`query` empty) or a
+    search (PIPL access log: who, what and how many; `where` names the page or API)."""
+    query = " ".join(query.split())
+    ArchiveAccess.objects.create(
+        user=user,
+        action=ArchiveAccess.Action.SEARCH if query else ArchiveAccess.Action.LIST,
+        what=f"{where} {query}".strip()[:300],
+        count=count,
+    )
+
+
 def _repoint_relations(duplicate: Customer, survivor: Customer) -> None:
     """Move every row that points at `duplicate` (contacts, products, tickets… of any app)
     to `survivor`, one set-based UPDATE per relation."""

@@ -42,4 +42,9 @@ urlpatterns = [
     path(
         "<int:pk>/access-log/", archive.customer_access_log, name="customer-access-log"
     ),
+    path(
+        "access-log/users/<int:user_id>/",
+        archive.user_access_log,
+        name="user-access-log",
+    ),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from aftersales import permissions
 from aftersales.forms import apply_validation_errors
+from aftersales.models import User
 from aftersales.pagination import BoundedPaginator
 from aftersales.views import staff_required
 from customers import selectors, services, validity
@@ -53,6 +54,9 @@ def customer_list(request):
     page = BoundedPaginator(
         customers.order_by("search_name", "pk"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    services.archive_access_log_list(
+        user=request.user, query=q, count=len(page.object_list), where="page"
+    )
     template = "customers/customer_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
@@ -315,6 +319,21 @@ def customer_access_log(request, pk: int):
     )
     return render(
         request, "customers/access_log.html", {"customer": customer, "page": page}
+    )
+
+
+@staff_required
+def user_access_log(request, user_id: int):
+    """What one person looked at: every archive, timeline, export, list and search with
+    how many archives it showed (managers)."""
+    if not permissions.can_manage_archives(request.user):
+        raise PermissionDenied
+    person = get_object_or_404(User, pk=user_id)
+    page = Paginator(selectors.archive_access_by_user(user=person), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "customers/user_access_log.html", {"person": person, "page": page}
     )
 
 

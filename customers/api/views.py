@@ -25,7 +25,14 @@ from customers.filters import (
     PartyFilterSet,
     ProductModelFilterSet,
 )
-from customers.models import Contact, Customer, OwnedProduct, Party, ProductModel
+from customers.models import (
+    ArchiveAccess,
+    Contact,
+    Customer,
+    OwnedProduct,
+    Party,
+    ProductModel,
+)
 
 
 class CustomerViewSet(
@@ -55,6 +62,18 @@ class CustomerViewSet(
             if backend.__name__ != "SearchFilter":
                 queryset = backend().filter_queryset(self.request, queryset, self)
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        """The archives of a page, and the access log's record of who saw how many."""
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", response.data)
+        services.archive_access_log_list(
+            user=request.user,
+            query=request.query_params.get("q", ""),
+            count=len(rows),
+            where="api",
+        )
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         customer = self.get_object()
@@ -93,6 +112,9 @@ class CustomerViewSet(
         """Every contact, consent change, product, case, visit, follow-up and campaign."""
         customer = self.get_object()
         entries = selectors.customer_timeline(customer=customer)
+        services.archive_access_log(
+            customer=customer, user=request.user, action=ArchiveAccess.Action.TIMELINE
+        )
         return Response(TimelineEntrySerializer(entries, many=True).data)
 
     @extend_schema(responses={200: dict})

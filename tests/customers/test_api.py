@@ -350,10 +350,10 @@ def test_an_out_of_scope_archive_answers_404(agent_api, other_branch, manager_ap
             path, {"consent_marketing": True}, format="json"
         )
         assert response.status_code == 404, path
+    assert (table(Customer), table(ConsentChange), table(ArchiveAccess)) == before
     assert [
         row["name"] for row in agent_api.get(f"{API}/customers/").data["results"]
     ] == []
-    assert (table(Customer), table(ConsentChange), table(ArchiveAccess)) == before
     # the manager sees every branch
     assert manager_api.get(f"{API}/customers/{target.pk}/").status_code == 200
 
@@ -755,7 +755,8 @@ def rows_for_query_counts(count: int) -> None:
 @pytest.mark.parametrize("count", [3, 30])
 @pytest.mark.parametrize(
     ("path", "queries"),
-    [("customers/", 6), ("products/", 4), ("contacts/", 4)],
+    # (customers/: and the access log's one row: who was shown how many)
+    [("customers/", 7), ("products/", 4), ("contacts/", 4)],
 )
 def test_list_query_counts_are_flat(
     agent_api, agent_user, count, path, queries, django_assert_max_num_queries
@@ -766,3 +767,33 @@ def test_list_query_counts_are_flat(
         response = agent_api.get(f"{API}/{path}")
     assert response.status_code == 200
     assert len(response.data["results"]) == count
+
+
+def test_lists_searches_and_timelines_are_in_the_access_log(
+    agent_api, agent_user, zhang, manager_user, client
+):
+    ArchiveAccess.objects.all().delete()
+    agent_api.get(f"{API}/customers/")
+    agent_api.get(f"{API}/customers/", {"q": "Zhang"})
+    agent_api.get(f"{API}/customers/{zhang.pk}/timeline/")
+    rows = list(
+        ArchiveAccess.objects.order_by("pk").values_list(
+            "user__username", "action", "what", "count", "customer_id"
+        )
+    )
+    assert rows == [
+        ("li", "list", "api", 1, None),
+        ("li", "search", "api Zhang", 1, None),
+        ("li", "timeline", "", 1, zhang.pk),
+    ]
+    # the managers read it per person
+    client.force_login(manager_user)
+    page = client.get(f"/customers/access-log/users/{agent_user.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "api Zhang" in html
+    assert html.count("<tr>") == 4  # the header and three rows
+    client.force_login(agent_user)
+    assert (
+        client.get(f"/customers/access-log/users/{agent_user.pk}/").status_code == 403
+    )
