@@ -1,7 +1,8 @@
 """App config of the cross-cutting app."""
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,4 +26,15 @@ class AftersalesConfig(AppConfig):
 
         post_migrate.connect(
             sync_roles, sender=self, dispatch_uid="aftersales_roles_sync", weak=False
+        )
+
+        from aftersales.middleware import session_seen
+        from aftersales.services import tokens_revoke_after_password_change
+
+        user_logged_in.connect(session_seen, dispatch_uid="aftersales_session_seen")
+
+        post_save.connect(
+            tokens_revoke_after_password_change,
+            sender=self.get_model("User"),
+            dispatch_uid="aftersales_tokens_revoke",
         )

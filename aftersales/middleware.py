@@ -6,6 +6,7 @@ characters in requests (issue #14)."""
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from django.conf import settings
@@ -164,3 +165,40 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+RENEW_EVERY_SECONDS = 300
+
+
+def session_seen(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the session starts as seen now (its first pages write nothing)."""
+    if request is not None and hasattr(request, "session"):
+        request.session["seen"] = int(time.time())
+
+
+class SessionActivityMiddleware:
+    """The idle timeout of a signed-in session (SESSION_COOKIE_AGE from the last save):
+    each page a signed-in person opens renews the session, at most every
+    RENEW_EVERY_SECONDS (a write per request would cost every page), so a session ends
+    after SESSION_COOKIE_AGE without a page. Routes outside the pages (the API, health)
+    are not looked at."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or request.path_info.startswith(_outside_i18n(urlconf))
+            or not user.is_authenticated
+        ):
+            return
+        now = int(time.time())
+        if now - int(request.session.get("seen", 0)) >= RENEW_EVERY_SECONDS:
+            request.session["seen"] = now  # saved, with a fresh expiry
+        return

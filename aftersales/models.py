@@ -121,6 +121,12 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    def set_password(self, raw_password):
+        """Django's, and the user's API tokens are revoked when the user is saved (a
+        changed password ends every other way in: other sessions end by themselves)."""
+        super().set_password(raw_password)
+        self._password_changed = True
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -23,7 +23,9 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
+from rest_framework.authtoken.models import Token
 
+from aftersales.api.authentication import token_expires_at
 from aftersales.middleware import language_path, unprefixed
 from aftersales.models import (
     JobRun,
@@ -474,6 +476,29 @@ def _notification_email_rendered(
         )
         subject = f"[{_('Aftersales')}] {title_text}"
     return subject, message
+
+
+def tokens_revoke_after_password_change(sender, instance: User, **kwargs) -> None:
+    """post_save of a user whose password was set (User.set_password): their API
+    tokens stop working."""
+    if getattr(instance, "_password_changed", False):
+        instance._password_changed = False
+        Token.objects.filter(user=instance).delete()
+
+
+def token_list(*, user: User) -> list[dict]:
+    """The user's API tokens: when made, until when they work, the key's last four."""
+    return [
+        {"created": token.created, "expires": token_expires_at(token.created),
+         "ending": token.key[-4:]}
+        for token in Token.objects.filter(user=user)
+    ]  # fmt: skip
+
+
+def token_revoke(*, user: User) -> int:
+    """Revoke the user's API tokens; how many there were."""
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted
 
 
 def user_language_set(*, user: User, language: str) -> None:

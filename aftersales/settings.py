@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "aftersales.middleware.ProfileLanguageMiddleware",
+    "aftersales.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -338,6 +339,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Security -------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# A signed-in session ends after this long without a page (the session is renewed at
+# most every few minutes while pages are opened: aftersales.middleware); API tokens
+# expire after AFTERSALES_TOKEN_DAYS and are revoked when the password changes.
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("AFTERSALES_SESSION_IDLE_MINUTES", "60"))
+AFTERSALES_TOKEN_DAYS = int(os.environ.get("AFTERSALES_TOKEN_DAYS", "30"))
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -539,7 +545,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "aftersales.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

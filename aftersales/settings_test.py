@@ -23,6 +23,9 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests travel in time across days with one sign-in; the idle timeout has its own test.
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {

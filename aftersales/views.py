@@ -12,10 +12,12 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.core import is_ratelimited
 
 from aftersales import health, notification_kinds, permissions, selectors, services
 from aftersales.clients import sign_in_limited
@@ -192,3 +194,72 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# --- Passwords ------------------------------------------------------------------------------
+
+
+def _password_page(view, template, **texts):
+    return view.as_view(template_name=template, extra_context=texts)
+
+
+password_change = _password_page(
+    auth_views.PasswordChangeView,
+    "registration/password_form.html",
+    heading=gettext_lazy("Change my password"),
+    button=gettext_lazy("Change password"),
+    intro=gettext_lazy("Your other sessions and your API tokens end when it changes."),
+)
+password_change_done = _password_page(
+    auth_views.PasswordChangeDoneView,
+    "registration/password_message.html",
+    heading=gettext_lazy("Password changed"),
+    message=gettext_lazy("Your password was changed."),
+)
+password_reset_done = _password_page(
+    auth_views.PasswordResetDoneView,
+    "registration/password_message.html",
+    heading=gettext_lazy("Check your e-mail"),
+    message=gettext_lazy(
+        "If an account has this address, we sent it a link to choose a new password."
+    ),
+)
+password_reset_confirm = _password_page(
+    auth_views.PasswordResetConfirmView,
+    "registration/password_form.html",
+    heading=gettext_lazy("Choose a new password"),
+    button=gettext_lazy("Set password"),
+)
+password_reset_complete = _password_page(
+    auth_views.PasswordResetCompleteView,
+    "registration/password_message.html",
+    heading=gettext_lazy("Password set"),
+    message=gettext_lazy("Your new password is set: sign in with it."),
+)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a password-reset link by e-mail (the answer never tells whether the
+    address has an account); rate-limited per client address like the public forms."""
+
+    template_name = "registration/password_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    extra_context = {
+        "heading": gettext_lazy("Reset my password"),
+        "button": gettext_lazy("Send me a link"),
+        "intro": gettext_lazy(
+            "We send a link to choose a new password to your e-mail."
+        ),
+    }
+
+    def post(self, request, *args, **kwargs):
+        if is_ratelimited(
+            request, group="password-reset", key="ip",
+            rate=settings.PUBLIC_FORM_RATE_LIMIT, method="POST", increment=True,
+        ):  # fmt: skip
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, _("Too many attempts. Wait a minute and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)

@@ -55,3 +55,11 @@ class TokenSerializer(serializers.Serializer):
     """An API token."""
 
     token = serializers.CharField()
+
+
+class TokenInfoSerializer(serializers.Serializer):
+    """One of my API tokens, without its key."""
+
+    created = serializers.DateTimeField()
+    expires = serializers.DateTimeField()
+    ending = serializers.CharField(help_text="The key's last four characters.")

@@ -3,7 +3,13 @@
 from django.urls import include, path
 
 from aftersales.api.routers import RootRouter
-from aftersales.api.views import MeView, TokenView, UnitViewSet, UserViewSet
+from aftersales.api.views import (
+    MeView,
+    MyTokensView,
+    TokenView,
+    UnitViewSet,
+    UserViewSet,
+)
 
 router = RootRouter()
 router.register("users", UserViewSet, basename="user")
@@ -12,6 +18,7 @@ router.register("units", UnitViewSet, basename="unit")
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", MyTokensView.as_view(), name="auth-tokens"),
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
     path("", include("standards.api.urls")),

@@ -1,9 +1,10 @@
 """People endpoints: token, me, staff directory, unit tree."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -11,9 +12,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from aftersales import selectors
+from aftersales import selectors, services
 from aftersales.api import IsStaffMember
+from aftersales.api.authentication import token_expires_at
 from aftersales.api.serializers import (
+    TokenInfoSerializer,
     TokenInputSerializer,
     TokenSerializer,
     UnitSerializer,
@@ -56,7 +59,27 @@ class TokenView(APIView):
                 }
             )
         token, _created = Token.objects.get_or_create(user=user)
+        if token_expires_at(token.created) <= timezone.now():
+            token.delete()  # an expired token is replaced, never handed out again
+            token = Token.objects.create(user=user)
         return Response({"token": token.key})
+
+
+class MyTokensView(APIView):
+    """My API tokens: `GET` lists them (when made, until when they work, the key's last
+    four characters, never the key); `DELETE` revokes them all (204). A password change
+    revokes them too."""
+
+    @extend_schema(responses={200: TokenInfoSerializer(many=True)})
+    def get(self, request):
+        return Response(
+            TokenInfoSerializer(services.token_list(user=request.user), many=True).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        services.token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
