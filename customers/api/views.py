@@ -107,7 +107,8 @@ class CustomerViewSet(
         )
 
     @extend_schema(responses={200: TimelineEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"], filterset_class=None)
+    # (the whole timeline as a list, as the contract has it: no pagination)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def timeline(self, request, pk=None):
         """Every contact, consent change, product, case, visit, follow-up and campaign."""
         customer = self.get_object()

@@ -103,3 +103,12 @@ def test_a_request_larger_than_the_limit_is_a_413_before_it_is_read(client, sett
 
 def test_the_default_limit_holds_three_photos_at_the_attachment_limit(settings):
     assert max_request_bytes() >= 3 * settings.AFTERSALES_ATTACHMENT_MAX_BYTES
+
+
+def test_the_timelines_are_declared_as_the_lists_they_are(api, agent_user):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    for path in ("/api/v1/tickets/{id}/events/", "/api/v1/customers/{id}/timeline/"):
+        declared = schema["paths"][path]["get"]["responses"]["200"]["content"][
+            "application/json"
+        ]["schema"]
+        assert declared["type"] == "array", path

@@ -189,7 +189,8 @@ class TicketViewSet(
         )
 
     @extend_schema(responses={200: TicketEventSerializer(many=True)})
-    @action(detail=True, methods=["get"], filterset_class=None)
+    # (the whole timeline as a list, as the contract has it: no pagination)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def events(self, request, pk=None):
         """The timeline of the case, oldest first."""
         events = selectors.ticket_events(ticket=self.get_object())
