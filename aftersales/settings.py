@@ -581,6 +581,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftersales.api.schema.postprocess",
+    ],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Several models have a `kind`: name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {

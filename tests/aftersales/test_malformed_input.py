@@ -112,3 +112,12 @@ def test_the_timelines_are_declared_as_the_lists_they_are(api, agent_user):
             "application/json"
         ]["schema"]
         assert declared["type"] == "array", path
+
+
+def test_the_schema_admits_empty_emails_and_local_times(api, agent_user):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    customer = schema["components"]["schemas"]["Customer"]["properties"]
+    assert {"type": "string", "maxLength": 0} in customer["email"]["anyOf"]
+    quiet = customer["quiet_hours_start"]
+    assert "format" not in str(quiet.get("anyOf", quiet))
+    assert "pattern" in str(quiet)
