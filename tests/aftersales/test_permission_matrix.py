@@ -49,18 +49,18 @@ def test_the_matrix_covers_the_api():
     assert set(OPERATIONS) >= PUBLIC | CUSTOMER
 
 
-@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+@pytest.mark.parametrize(
+    ("method", "path"), [op for op in OPERATIONS if op not in PUBLIC]
+)
 def test_a_visitor_without_credentials_is_refused(method, path):
-    if (method, path) in PUBLIC:
-        pytest.skip("public")
     response = getattr(APIClient(), method.lower())(concrete(path), {}, format="json")
     assert response.status_code in {401, 403}, (method, path, response.status_code)
 
 
-@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+@pytest.mark.parametrize(
+    ("method", "path"), [op for op in OPERATIONS if op not in CUSTOMER]
+)
 def test_a_portal_customer_is_refused_the_staff_api(method, path, customer_user):
-    if (method, path) in CUSTOMER:
-        pytest.skip("the customer's own")
     client = APIClient()
     client.force_authenticate(customer_user)
     response = getattr(client, method.lower())(concrete(path), {}, format="json")
